@@ -1,0 +1,125 @@
+"""The `gankit` command: train, sample, eval, presets."""
+
+import sys
+from pathlib import Path
+
+import click
+
+from gankit.errors import GankitError
+
+
+def _fail(exc: Exception) -> None:
+    click.echo(f"error: {exc}", err=True)
+    sys.exit(2)
+
+
+class _Group(click.Group):
+    """Print gankit's own errors as one line without a traceback."""
+
+    def invoke(self, ctx):
+        try:
+            return super().invoke(ctx)
+        except GankitError as exc:
+            _fail(exc)
+
+
+@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="gankit")
+def main() -> None:
+    """Train, evaluate and use GANs. Start with `gankit presets` and `gankit train --preset dcgan-digits`."""
+
+
+@main.command()
+@click.option("--preset", required=True, help="A preset name (see `gankit presets`) or a YAML file path.")
+@click.option("--out", type=click.Path(path_type=Path), help="Run folder (default: runs/PRESET).")
+@click.option("--set", "overrides", multiple=True, metavar="KEY=VALUE", help="Override a config key, e.g. train.lr_g=1e-4.")
+@click.option("--resume", metavar="auto|PATH", help="auto: continue the run folder's latest good checkpoint if any.")
+@click.option("--dry-run", is_flag=True, help="Validate, build everything, print the set-up and exit.")
+def train(preset: str, out: Path | None, overrides: tuple[str, ...], resume: str | None, dry_run: bool) -> None:
+    """Train a GAN from a preset with optional overrides."""
+    from gankit.config import load_config, to_yaml
+    from gankit.data.image_io import save_grid
+    from gankit.train import checkpoint as ckpt
+    from gankit.train.loop import Trainer, prepare_run_dir
+
+    # Validate the config before touching the disk.
+    cfg = load_config(preset, list(overrides))
+    run_dir = out or Path("runs") / Path(preset).stem
+    trainer = Trainer(cfg, run_dir)
+    log = trainer.log
+
+    # Decide whether this continues an earlier run.
+    resume_from = None
+    existing = ckpt.list_checkpoints(run_dir / "checkpoints") if (run_dir / "checkpoints").is_dir() else []
+    if resume == "auto":
+        resume_from = ckpt.resolve_checkpoint(run_dir) if existing else None
+    elif resume:
+        resume_from = ckpt.resolve_checkpoint(resume)
+    elif existing and not dry_run:
+        raise GankitError(
+            f"run folder '{run_dir}' already holds checkpoints; pass --resume auto to continue it or --out a new folder"
+        )
+
+    if dry_run:
+        log("resolved config:\n" + to_yaml(cfg))
+        log(trainer.describe())
+        log("dry run: nothing written")
+        return
+    config_path = prepare_run_dir(run_dir, cfg) if trainer.dist.is_main else None
+    log(trainer.describe(config_path))
+    if resume_from is not None:
+        trainer.load(resume_from)
+        log(f"resumed from {resume_from} at kimg {trainer.nimg / 1000:.1f}")
+    elif trainer.dist.is_main:
+        save_grid(trainer.dataset.images[:64], run_dir / "samples" / "reals.png")
+    if trainer.nimg >= cfg.train.total_kimg * 1000:
+        log(f"already trained to kimg {trainer.nimg / 1000:.1f} (train.total_kimg={cfg.train.total_kimg}); nothing to do")
+    else:
+        trainer.train()
+    log(f"done: samples in {run_dir / 'samples'}, checkpoints in {run_dir / 'checkpoints'}, log in {run_dir / 'log.jsonl'}")
+
+
+@main.command()
+@click.option("--run", "run_path", required=True, type=click.Path(path_type=Path), help="Run or checkpoint folder.")
+@click.option("-n", "num", default=64, show_default=True, type=click.IntRange(min=1), help="Number of samples.")
+@click.option("--seed", default=0, show_default=True, help="Latent seed; the same seed gives the same images.")
+@click.option("--truncation", default=1.0, show_default=True, type=click.FloatRange(0, 1), help="Truncation psi.")
+@click.option("--out", required=True, type=click.Path(path_type=Path), help="Output PNG grid.")
+@click.option("--device", default="cpu", show_default=True, help="cpu or cuda.")
+def sample(run_path: Path, num: int, seed: int, truncation: float, out: Path, device: str) -> None:
+    """Write a grid of samples from a run's EMA generator."""
+    from gankit.data.image_io import save_grid
+    from gankit.run import Run
+
+    run = Run.load(run_path, device=device)
+    path = save_grid(run.sample(num, seed=seed, truncation=truncation), out)
+    click.echo(f"{num} samples from {run.checkpoint} (kimg {run.kimg:.1f}) -> {path}")
+
+
+@main.command(name="eval")
+@click.option("--run", "run_path", required=True, type=click.Path(path_type=Path), help="Run or checkpoint folder.")
+@click.option("--metrics", default="fid", show_default=True, help="Comma-separated metric names.")
+@click.option("--num-samples", type=click.IntRange(min=2), help="Generated samples (default: metrics.num_samples).")
+@click.option("--seed", default=123, show_default=True, help="Latent seed of the generated set.")
+@click.option("--device", default="cpu", show_default=True, help="cpu or cuda.")
+def evaluate(run_path: Path, metrics: str, num_samples: int | None, seed: int, device: str) -> None:
+    """Evaluate a run's EMA generator; results are printed and appended to the run's metrics.jsonl."""
+    from gankit.evaluate import evaluate_run
+
+    names = [m.strip() for m in metrics.split(",") if m.strip()]
+    for line in evaluate_run(run_path, names, num_samples=num_samples, seed=seed, device=device):
+        click.echo(line)
+
+
+@main.command()
+def presets() -> None:
+    """List the built-in presets."""
+    from gankit.config import PRESET_DIR, preset_names
+
+    for name in preset_names():
+        first = (PRESET_DIR / f"{name}.yaml").read_text().splitlines()[0].lstrip("# ").strip()
+        click.echo(f"{name:<24} {first}")
+
+
+if __name__ == "__main__":
+    main()

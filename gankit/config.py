@@ -1,0 +1,243 @@
+"""Typed config: YAML presets, dotted overrides, validation with errors that name the key.
+
+A config is a tree of pydantic models. The `generator` and `discriminator` sections are validated
+by the options model that the chosen family registers (see `registry.py`), so each family declares
+its own keys. Unknown keys, wrong types and unknown names fail before anything is built, with the
+closest valid key in the message.
+"""
+
+import difflib
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from gankit.errors import ConfigError
+from gankit.registry import DISCRIMINATORS, GENERATORS, LOSSES, suggest
+
+PRESET_DIR = Path(__file__).parent / "presets"
+
+
+class Section(BaseModel):
+    """Base for config sections: unknown keys are errors, values are checked on assignment."""
+
+    model_config = ConfigDict(extra="forbid", validate_assignment=True)
+
+
+class DataConfig(Section):
+    """Where the training images come from."""
+
+    source: Literal["digits", "folder"] = "digits"
+    path: str | None = None  # folder or .zip of images, for source 'folder'
+    resolution: int = Field(32, ge=4, le=2048)
+    channels: Literal[1, 3] = 1
+    skip_bad: bool = False  # skip unreadable files (and count them) instead of failing
+    max_images: int | None = Field(None, ge=1)
+
+    @model_validator(mode="after")
+    def _check(self):
+        if self.resolution & (self.resolution - 1):
+            raise ValueError(f"data.resolution={self.resolution} is not a power of two; use e.g. 16, 32 or 64")
+        if self.source == "folder" and not self.path:
+            raise ValueError("data.path is required when data.source='folder'; set it to a folder or .zip of images")
+        return self
+
+
+class LossConfig(Section):
+    """The adversarial loss and its penalties."""
+
+    name: str = "non-saturating"
+    r1_gamma: float = Field(0.0, ge=0)  # weight of the R1 penalty on reals; 0 turns it off
+    r1_interval: int = Field(16, ge=1)  # lazy R1: run the penalty phase every this many steps
+
+    @field_validator("name")
+    @classmethod
+    def _known(cls, v: str) -> str:
+        if v not in LOSSES.names():
+            raise ValueError(f"'{v}' is not a known loss; {suggest(v, LOSSES.names())}")
+        return v
+
+
+class AugmentConfig(Section):
+    """Differentiable augmentation applied to every image D sees (DiffAugment, Zhao et al. 2020)."""
+
+    diffaugment: list[Literal["color", "translation", "cutout"]] = []
+    translation_ratio: float = Field(0.125, ge=0, le=0.5)
+    cutout_ratio: float = Field(0.5, ge=0, le=1)
+
+
+class TrainConfig(Section):
+    """The game's schedule, optimizers and bookkeeping."""
+
+    game: Literal["unconditional"] = "unconditional"
+    batch_size: int = Field(64, ge=1)  # global batch, split across ranks
+    total_kimg: float = Field(100.0, gt=0)
+    d_steps: int = Field(1, ge=1)  # D phases per G phase, each on a fresh real batch
+    reuse_fakes: bool = True  # G phase reuses the last D phase's fakes (textbook DCGAN); else fresh latents
+    lr_g: float = Field(2e-4, gt=0)
+    lr_d: float = Field(2e-4, gt=0)
+    betas_g: tuple[float, float] = (0.5, 0.999)
+    betas_d: tuple[float, float] = (0.5, 0.999)
+    ema_halflife_kimg: float = Field(10.0, ge=0)  # 0 turns the EMA of G off
+    ema_rampup: float | None = Field(0.05, ge=0)  # half-life at most this fraction of images seen
+    tick_kimg: float = Field(4.0, gt=0)
+    snapshot_ticks: int = Field(5, ge=1)  # sample grid and checkpoint every this many ticks
+    keep_checkpoints: int = Field(2, ge=1)
+    device: Literal["auto", "cpu", "cuda"] = "auto"
+    channels_last: bool = True
+    bn_recalibration_batches: int = Field(8, ge=0)  # standing BN statistics for G_ema before sampling
+
+
+class MetricsConfig(Section):
+    """Metrics that `gankit eval` computes by default."""
+
+    names: list[Literal["fid"]] = ["fid"]
+    num_samples: int = Field(1000, ge=2)
+    feature_net: Literal["digits"] = "digits"
+
+
+class Config(Section):
+    """A whole run's config. `generator` and `discriminator` are validated by their family's options."""
+
+    seed: int = 0
+    data: DataConfig = DataConfig()
+    generator: Any = {"name": "dcgan"}
+    discriminator: Any = {"name": "dcgan"}
+    loss: LossConfig = LossConfig()
+    augment: AugmentConfig = AugmentConfig()
+    train: TrainConfig = TrainConfig()
+    metrics: MetricsConfig = MetricsConfig()
+
+    @field_validator("generator", "discriminator", mode="before")
+    @classmethod
+    def _network(cls, v: Any, info) -> BaseModel:
+        registry = GENERATORS if info.field_name == "generator" else DISCRIMINATORS
+        if isinstance(v, BaseModel):
+            v = v.model_dump()
+        if not isinstance(v, dict) or "name" not in v:
+            raise ValueError(f"{info.field_name} must be a mapping with a 'name' key; choices: {registry.names()}")
+        entry = registry.get(v["name"], key=f"{info.field_name}.name")
+        return entry.options.model_validate(v)
+
+
+def _section_fields(model: type[BaseModel], raw: dict, path: tuple[str, ...]) -> list[str] | None:
+    """The valid keys at `path` in `raw`, or None when that place takes any mapping."""
+    for part in path:
+        field = model.model_fields.get(part)
+        if field is None:
+            return None
+        if part in ("generator", "discriminator") and model is Config:
+            registry = GENERATORS if part == "generator" else DISCRIMINATORS
+            name = (raw.get(part) or {}).get("name", "dcgan")
+            if name not in registry.names():
+                return None
+            model = registry.get(name).options
+            raw = raw.get(part) or {}
+            continue
+        ann = field.annotation
+        if not (isinstance(ann, type) and issubclass(ann, BaseModel)):
+            return None
+        model, raw = ann, raw.get(part) or {}
+    return list(model.model_fields)
+
+
+def _check_keys(raw: dict, path: tuple[str, ...] = (), root: dict | None = None) -> None:
+    """Raise ConfigError for the first unknown key, naming the closest valid one."""
+    root = raw if root is None else root
+    valid = _section_fields(Config, root, path)
+    if valid is None:
+        return
+    for key, value in raw.items():
+        dotted = ".".join((*path, str(key)))
+        if key not in valid:
+            close = difflib.get_close_matches(str(key), valid, n=1, cutoff=0.4)
+            hint = f"did you mean '{'.'.join((*path, close[0]))}'? " if close else ""
+            raise ConfigError(f"unknown config key '{dotted}'; {hint}valid keys here: {', '.join(valid)}")
+        if isinstance(value, dict):
+            _check_keys(value, (*path, key), root)
+
+
+def _format_validation_error(exc: ValidationError) -> str:
+    lines = []
+    for err in exc.errors():
+        key = ".".join(str(p) for p in err["loc"] if not isinstance(p, int)) or "config"
+        msg = err["msg"].removeprefix("Value error, ")
+        value = err.get("input")
+        shown = "" if isinstance(value, dict) else f"={value!r}"
+        lines.append(f"{key}{shown}: {msg}")
+    return "invalid config: " + "; ".join(lines)
+
+
+def validate(raw: dict) -> Config:
+    """Validate a raw nested dict into a Config, or raise ConfigError naming the key."""
+    if not isinstance(raw, dict):
+        raise ConfigError(f"a config must be a mapping of sections, got {type(raw).__name__}")
+    _check_keys(raw)
+    try:
+        return Config.model_validate(raw)
+    except ValidationError as exc:
+        raise ConfigError(_format_validation_error(exc)) from None
+
+
+def preset_names() -> list[str]:
+    return sorted(p.stem for p in PRESET_DIR.glob("*.yaml"))
+
+
+def read_yaml(path: str | Path) -> dict:
+    """Read a YAML mapping, raising ConfigError naming the file on syntax errors."""
+    path = Path(path)
+    try:
+        data = yaml.safe_load(path.read_text())
+    except FileNotFoundError:
+        raise ConfigError(f"config file '{path}' does not exist") from None
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"config file '{path}' is not valid YAML: {exc}") from None
+    if data is None:
+        return {}
+    if not isinstance(data, dict):
+        raise ConfigError(f"config file '{path}' must hold a mapping of sections, got {type(data).__name__}")
+    return data
+
+
+def load_preset(name: str) -> dict:
+    """The raw dict of a built-in preset (by name) or of a YAML file (by path)."""
+    if name.endswith((".yaml", ".yml")) or "/" in name:
+        return read_yaml(name)
+    if name not in preset_names():
+        raise ConfigError(f"preset '{name}' does not exist; {suggest(name, preset_names())}")
+    return read_yaml(PRESET_DIR / f"{name}.yaml")
+
+
+def apply_override(raw: dict, assignment: str) -> None:
+    """Apply one `key.sub=value` override in place; the value is parsed as YAML (so 1e-4, true, [a, b] work)."""
+    if "=" not in assignment:
+        raise ConfigError(f"override '{assignment}' is not of the form key=value, e.g. train.batch_size=32")
+    key, text = assignment.split("=", 1)
+    parts = key.strip().split(".")
+    if not all(parts):
+        raise ConfigError(f"override '{assignment}' has an empty key part")
+    try:
+        value = yaml.safe_load(text) if text.strip() else None
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"override '{assignment}': value is not valid YAML: {exc}") from None
+    node = raw
+    for part in parts[:-1]:
+        child = node.setdefault(part, {})
+        if not isinstance(child, dict):
+            raise ConfigError(f"override '{assignment}': '{part}' is a value, not a section")
+        node = child
+    node[parts[-1]] = value
+
+
+def load_config(preset: str, overrides: list[str] = ()) -> Config:
+    """Preset (name or YAML path) + dotted overrides -> validated Config."""
+    raw = load_preset(preset)
+    for assignment in overrides:
+        apply_override(raw, assignment)
+    return validate(raw)
+
+
+def to_yaml(cfg: Config) -> str:
+    """The fully resolved config as YAML (tuples written as lists)."""
+    return yaml.safe_dump(cfg.model_dump(mode="json"), sort_keys=False)

@@ -1,0 +1,270 @@
+"""Any folder or zip of images, decoded in full into an in-memory uint8 dataset.
+
+Every file is decoded when the dataset is opened, so a broken file stops the run before training
+starts, with a message naming it. Each image is brought to true colours and orientation, then
+resized and center-cropped to a square:
+
+- Orientation: the EXIF orientation tag is applied (`ImageOps.exif_transpose`).
+- Transparency ('RGBA', 'LA', 'PA', palettes or grey with a transparent colour): composited over
+  white, as a viewer shows it on a white page.
+- 16-bit grey ('I;16', 'I;16B', 'I;16L', 'I'): scaled as round(value * 255 / 65535); Pillow's own
+  convert('L') clips these values at 255 instead. Mode 'I' is taken to hold 16-bit samples, which
+  is how Pillow decodes 16-bit PNG and TIFF files; values outside [0, 65535] are clipped.
+- Float ('F'), per image: if the largest finite value is at most 1.0 the image is read as [0, 1]
+  and multiplied by 255, otherwise it is read as [0, 255]. Then values are clipped to [0, 255]
+  and NaN becomes 0.
+- CMYK, YCbCr, RGBX, 1-bit and the rest: Pillow's conversion to RGB or L. Grayscale output is
+  ITU-R 601 luma.
+- Size: the image is scaled so that its shorter side equals the resolution, with Lanczos
+  (antialiased at any scale factor), and the center square is kept. Both happen in one
+  `Image.resize(box=...)` call, so the crop is centred exactly, in source pixels. JPEGs at least
+  twice the target size are first decoded by libjpeg at 1/2, 1/4 or 1/8 scale (`Image.draft`),
+  which keeps the shorter side at or above the resolution and makes large photos much faster.
+- Multi-frame files (animated WebP, APNG) give their first frame.
+"""
+
+import io
+import os
+import struct
+import sys
+import zipfile
+import zlib
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import BinaryIO
+
+import numpy as np
+import torch
+from PIL import Image, ImageOps
+from tqdm import tqdm
+
+from gankit.data.dataset import ImageDataset
+from gankit.errors import ConfigError, DataError
+
+IMAGE_EXTENSIONS = (".png", ".jpg", ".jpeg", ".webp")
+
+# What Pillow raises for unreadable data: truncated or corrupt streams, unknown formats (an
+# UnidentifiedImageError is an OSError), oversized images, unsupported mode conversions. Errors in
+# zip entries are turned into OSError when the entry is read.
+_DECODE_ERRORS = (
+    OSError,
+    SyntaxError,
+    ValueError,
+    EOFError,
+    struct.error,
+    zlib.error,
+    Image.DecompressionBombError,
+)
+
+
+def load_image_folder(
+    path: str | os.PathLike,
+    resolution: int,
+    channels: int = 3,
+    skip_bad: bool = False,
+    max_images: int | None = None,
+    progress: bool = True,
+) -> ImageDataset:
+    """Load every image of a folder (searched recursively) or of a .zip file.
+
+    Files ending in .png, .jpg, .jpeg or .webp (any case) are images. Other files, hidden files and
+    folders (names starting with '.') and `__MACOSX` folders are ignored. Files are taken in the
+    order of their relative paths, so a folder and a zip of it give the same dataset. The module
+    docstring gives the colour and resize rules.
+
+    Args:
+        path: a folder of images or a .zip file of images.
+        resolution: side length of the square output images, in pixels.
+        channels: 1 for grayscale or 3 for RGB.
+        skip_bad: skip files that cannot be decoded and list them in `ImageDataset.skipped`,
+            instead of raising.
+        max_images: keep only the first this many decodable images, in file order; None keeps all.
+        progress: show a progress bar while decoding, when stderr is a terminal.
+
+    Returns:
+        An ImageDataset with uint8 images [N, channels, resolution, resolution] in [0, 255] and
+        no labels.
+
+    Raises:
+        ConfigError: `channels`, `resolution` or `max_images` has an unsupported value.
+        DataError: the path is missing or is not a folder or zip, it holds no images, a file
+            cannot be decoded (unless `skip_bad`), or every file is bad.
+    """
+    # Validate the arguments before touching any file.
+    if channels not in (1, 3) or isinstance(channels, bool):
+        raise ConfigError(f"data.channels={channels!r} is not supported; choose 1 (grayscale) or 3 (RGB)")
+    if not _is_positive_int(resolution):
+        raise ConfigError(f"data.resolution={resolution!r} is not supported; expected a positive integer")
+    if max_images is not None and not _is_positive_int(max_images):
+        raise ConfigError(f"data.max_images={max_images!r} is not supported; expected a positive integer or null")
+    path = Path(path)
+    if not path.exists():
+        raise DataError(f"{path}: no such file or folder; data.path must be a folder or a .zip of images")
+
+    # List the image files and decode them in order.
+    with _open_source(path) as (kind, names, read):
+        if not names:
+            inside = "in the folder or its sub-folders" if kind == "folder" else "in the zip"
+            raise DataError(
+                f"{path}: no images found; expected files ending in {', '.join(IMAGE_EXTENSIONS)} (any case) {inside}"
+            )
+        capacity = len(names) if max_images is None else min(len(names), max_images)
+        images = np.empty((capacity, channels, resolution, resolution), dtype=np.uint8)
+        kept_names: list[str] = []
+        skipped: list[str] = []
+        show = progress and sys.stderr.isatty()
+        for name in tqdm(names, desc=f"decoding {path.name}", unit="img", disable=not show, leave=False):
+            if len(kept_names) == capacity:
+                break
+            try:
+                with read(name) as fp:
+                    pixels = _decode(fp, resolution, channels)
+            except _DECODE_ERRORS as exc:
+                where = f"{path}:{name}" if kind == "zip" else str(path / name)
+                if not skip_bad:
+                    raise DataError(
+                        f"{where}: cannot decode image ({type(exc).__name__}: {exc}); fix or remove "
+                        "the file, or set data.skip_bad: true to skip unreadable files"
+                    ) from exc
+                skipped.append(where)
+                continue
+            images[len(kept_names)] = pixels
+            kept_names.append(name)
+
+    # Check that something is left.
+    if not kept_names:
+        raise DataError(
+            f"{path}: all {len(skipped)} image files are unreadable (first: {skipped[0]}); "
+            "check the files or point data.path at another dataset"
+        )
+    if len(kept_names) < capacity:
+        images = images[: len(kept_names)].copy()  # free the slots reserved for skipped files
+
+    # Attach labels.
+    # TODO(labels from a labels file or class sub-folders; a later issue): every folder or zip
+    # loads unlabelled. `kept_names` holds each kept image's relative path, in dataset order.
+    labels, num_classes = None, None
+    return ImageDataset(
+        images=torch.from_numpy(images),
+        labels=labels,
+        num_classes=num_classes,
+        name=f"{kind} {path}",
+        skipped=tuple(skipped),
+    )
+
+
+def _is_positive_int(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and value >= 1
+
+
+def _is_image_name(relative: str) -> bool:
+    """Whether a relative posix path names an image, not hidden and not macOS zip metadata."""
+    parts = relative.split("/")
+    if any(part.startswith(".") or part == "__MACOSX" for part in parts):
+        return False
+    return parts[-1].lower().endswith(IMAGE_EXTENSIONS)
+
+
+def _list_folder(root: Path) -> list[str]:
+    """Sorted relative posix paths of the images under `root`; hidden folders are not entered."""
+    names = []
+    for folder, subfolders, files in os.walk(root):
+        subfolders[:] = [d for d in subfolders if not d.startswith(".") and d != "__MACOSX"]
+        relative_folder = Path(folder).relative_to(root).as_posix()
+        prefix = "" if relative_folder == "." else relative_folder + "/"
+        names.extend(prefix + f for f in files if _is_image_name(prefix + f))
+    return sorted(names)
+
+
+@contextmanager
+def _open_source(path: Path) -> Iterator[tuple[str, list[str], Callable[[str], BinaryIO]]]:
+    """Yield (kind, sorted image names, function opening a name as a binary file)."""
+    # Read a folder straight from disk.
+    if path.is_dir():
+        yield "folder", _list_folder(path), lambda name: open(path / name, "rb")
+        return
+
+    # Read a zip entry by entry, each into memory.
+    if path.suffix.lower() != ".zip":
+        raise DataError(f"{path}: expected a folder of images or a .zip file, got a {path.suffix or 'plain'} file")
+    try:
+        archive = zipfile.ZipFile(path)
+    except (zipfile.BadZipFile, OSError) as exc:
+        raise DataError(f"{path}: cannot open the zip file ({exc}); check that it is a complete zip") from exc
+    with archive:
+        names = {info.filename for info in archive.infolist() if not info.is_dir()}
+        yield "zip", sorted(filter(_is_image_name, names)), lambda name: _read_entry(archive, name)
+
+
+def _read_entry(archive: zipfile.ZipFile, name: str) -> BinaryIO:
+    """One zip entry as an in-memory file; a corrupt or encrypted entry raises OSError."""
+    try:
+        return io.BytesIO(archive.read(name))
+    except (zipfile.BadZipFile, RuntimeError, NotImplementedError, zlib.error, EOFError) as exc:
+        raise OSError(f"cannot read the zip entry: {exc}") from exc
+
+
+def _decode(fp: BinaryIO, resolution: int, channels: int) -> np.ndarray:
+    """Decode one image file in full -> uint8 [C, R, R] in true colours, resized and cropped."""
+    # Decode every pixel now, so that truncated files fail here; big JPEGs decode at reduced scale.
+    img = Image.open(fp)
+    img.draft(None, (resolution, resolution))
+    img.load()
+    img = ImageOps.exif_transpose(img)
+
+    # Bring every mode to 8-bit 'L' or 'RGB', then to the requested channels.
+    img = _to_8bit(img)
+    if channels == 3 and img.mode != "RGB":
+        img = img.convert("RGB")
+    elif channels == 1 and img.mode != "L":
+        img = img.convert("L")  # ITU-R 601 luma
+
+    # Scale the shorter side to the resolution and keep the center square, in one resampling pass.
+    w, h = img.size
+    side = min(w, h)
+    box = ((w - side) / 2, (h - side) / 2, (w + side) / 2, (h + side) / 2)
+    img = img.resize((resolution, resolution), Image.Resampling.LANCZOS, box=box)
+    pixels = np.asarray(img)
+    return pixels[None] if pixels.ndim == 2 else pixels.transpose(2, 0, 1)  # [R, R, C] -> [C, R, R]
+
+
+def _to_8bit(img: Image.Image) -> Image.Image:
+    """Any Pillow mode -> 'L' or 'RGB', alpha composited over white, wide samples scaled."""
+    # Composite transparency over white.
+    if _has_alpha(img):
+        rgba = np.asarray(img.convert("RGBA"), dtype=np.float32)
+        alpha = rgba[..., 3:] / 255.0
+        rgb = rgba[..., :3] * alpha + 255.0 * (1.0 - alpha)
+        return Image.fromarray(np.rint(rgb).astype(np.uint8))
+
+    # Scale 16-bit grey to 8 bits; a transparent grey value (PNG tRNS) becomes white.
+    if img.mode.startswith("I"):
+        wide = np.asarray(img).astype(np.int64).clip(0, 65535)
+        narrow = (wide * 255 + 32767) // 65535  # round(value * 255 / 65535), exact in integers
+        transparent = img.info.get("transparency")
+        if isinstance(transparent, int):
+            narrow[wide == transparent] = 255
+        return Image.fromarray(narrow.astype(np.uint8))
+
+    # Read float images as [0, 1] when nothing exceeds 1, else as [0, 255].
+    if img.mode == "F":
+        values = np.asarray(img, dtype=np.float32)
+        finite = values[np.isfinite(values)]
+        scale = 255.0 if finite.size == 0 or finite.max() <= 1.0 else 1.0
+        values = np.nan_to_num(values * scale, nan=0.0, posinf=255.0, neginf=0.0).clip(0, 255)
+        return Image.fromarray(np.rint(values).astype(np.uint8))
+
+    # Let Pillow convert the remaining modes ('1', 'P', CMYK, YCbCr, RGBX, ...).
+    if img.mode in ("L", "RGB"):
+        return img
+    return img.convert("L" if img.mode == "1" else "RGB")
+
+
+def _has_alpha(img: Image.Image) -> bool:
+    """Whether an 8-bit image has an alpha channel, an RGBA palette or a transparent colour."""
+    if img.mode in ("LA", "La", "PA", "RGBA", "RGBa"):
+        return True
+    if img.mode == "P" and img.palette is not None and img.palette.mode.endswith("A"):
+        return True
+    return "transparency" in img.info and not img.mode.startswith(("I", "F"))

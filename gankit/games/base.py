@@ -1,0 +1,59 @@
+"""A game is a list of phases; the trainer runs them and knows nothing about any specific GAN."""
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import torch
+from torch import nn
+
+
+@dataclass
+class Context:
+    """What phases of one training step share.
+
+    Attributes:
+        nets: the networks by name ("G", "D", ...), in training mode.
+        sample_z: n -> latents [n, z_dim] from the run's latent stream.
+        augment: the transform applied to every image D sees ([N, C, H, W] -> same).
+        real_img: the current real batch [N, C, H, W] in [-1, 1], set by the trainer.
+        real_c: the current labels [N], or None.
+        scratch: values one phase leaves for a later phase of the same step (cleared every step).
+    """
+
+    nets: dict[str, nn.Module]
+    sample_z: Callable[[int], torch.Tensor]
+    augment: Callable[[torch.Tensor], torch.Tensor]
+    real_img: torch.Tensor | None = None
+    real_c: torch.Tensor | None = None
+    scratch: dict = field(default_factory=dict)
+
+
+@dataclass
+class Phase:
+    """One optimizer update of some networks.
+
+    Attributes:
+        name: a short label ("D", "G", "D_r1").
+        optimizer: the key of the optimizer this phase steps ("G" or "D").
+        trainable: the networks that need gradients in this phase; all others are frozen.
+        run: Context -> {"loss": scalar to minimise, plus log keys such as "loss_d"}.
+        interval: the phase runs on steps where step % interval == 0 (lazy regularization).
+        repeats: how many times it runs per step (k critic steps).
+        draws_reals: whether each run takes a fresh real batch (these images count towards kimg).
+    """
+
+    name: str
+    optimizer: str
+    trainable: tuple[str, ...]
+    run: Callable[[Context], dict[str, torch.Tensor]]
+    interval: int = 1
+    repeats: int = 1
+    draws_reals: bool = False
+
+
+@dataclass
+class Game:
+    """The phases of one step, in order, and which optimizer's steps advance the EMA of G."""
+
+    phases: list[Phase]
+    ema_after: str = "G"

@@ -1,0 +1,3 @@
+"""Generators and discriminators, one family per file; importing registers them."""
+
+from gankit.models import dcgan  # noqa: F401

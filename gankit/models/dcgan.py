@@ -1,0 +1,96 @@
+"""DCGAN generator and discriminator (Radford et al. 2016, "Unsupervised representation learning
+with deep convolutional generative adversarial networks", section 3 and figure 1).
+
+Every shape derives from the resolution: G grows a 4x4 map by stride-2 transposed convolutions up
+to the resolution, D mirrors it with stride-2 convolutions down to 4x4, so the pair agrees at every
+power-of-two resolution (the paper's 64x64 G with a D whose last layer fits 32x32 cannot happen).
+"""
+
+import math
+from typing import Literal
+
+import torch
+from pydantic import BaseModel, ConfigDict, Field
+from torch import nn
+
+from gankit.nn.shape import check_shape
+from gankit.registry import DISCRIMINATORS, GENERATORS
+
+
+class DCGANGeneratorOptions(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    name: Literal["dcgan"] = "dcgan"
+    z_dim: int = Field(100, ge=1)
+    width: int = Field(64, ge=1)  # channels at the last hidden layer; doubles at each lower resolution
+    max_width: int = Field(512, ge=1)
+
+
+class DCGANDiscriminatorOptions(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    name: Literal["dcgan"] = "dcgan"
+    width: int = Field(64, ge=1)  # channels after the first convolution; doubles at each lower resolution
+    max_width: int = Field(512, ge=1)
+
+
+def _widths(resolution: int, width: int, max_width: int) -> list[int]:
+    """Channels per resolution from 4x4 up to resolution/2 (the last hidden map before the output)."""
+    if resolution < 8 or resolution & (resolution - 1):
+        raise ValueError(f"DCGAN needs a power-of-two resolution >= 8, got {resolution}")
+    n = int(math.log2(resolution)) - 2  # maps at 4, 8, ..., resolution/2
+    return [min(width * 2 ** (n - 1 - i), max_width) for i in range(n)]
+
+
+def init_dcgan_weights(module: nn.Module) -> None:
+    """Paper's init: conv weights N(0, 0.02), batch-norm gains N(1, 0.02), biases 0."""
+    for m in module.modules():
+        if isinstance(m, nn.Conv2d | nn.ConvTranspose2d | nn.Linear):
+            nn.init.normal_(m.weight, 0.0, 0.02)
+            if m.bias is not None:
+                nn.init.zeros_(m.bias)
+        elif isinstance(m, nn.BatchNorm2d):
+            nn.init.normal_(m.weight, 1.0, 0.02)
+            nn.init.zeros_(m.bias)
+
+
+@GENERATORS.register("dcgan", options=DCGANGeneratorOptions)
+class DCGANGenerator(nn.Module):
+    """z [N, z_dim] -> images [N, C, R, R] in [-1, 1]; batch norm everywhere except the output."""
+
+    def __init__(self, resolution: int, channels: int, z_dim: int = 100, width: int = 64, max_width: int = 512):
+        super().__init__()
+        self.z_dim, self.resolution, self.channels = z_dim, resolution, channels
+        widths = _widths(resolution, width, max_width)
+        layers: list[nn.Module] = [
+            nn.ConvTranspose2d(z_dim, widths[0], 4, 1, 0, bias=False),  # [N, z, 1, 1] -> [N, w0, 4, 4]
+            nn.BatchNorm2d(widths[0]),
+            nn.ReLU(inplace=True),
+        ]
+        for c_in, c_out in zip(widths[:-1], widths[1:], strict=True):
+            layers += [nn.ConvTranspose2d(c_in, c_out, 4, 2, 1, bias=False), nn.BatchNorm2d(c_out), nn.ReLU(True)]
+        layers += [nn.ConvTranspose2d(widths[-1], channels, 4, 2, 1), nn.Tanh()]
+        self.net = nn.Sequential(*layers)
+        init_dcgan_weights(self)
+
+    def forward(self, z: torch.Tensor) -> torch.Tensor:
+        check_shape("z", z, [None, self.z_dim])
+        return self.net(z[:, :, None, None])  # [N, z] -> [N, z, 1, 1] -> [N, C, R, R]
+
+
+@DISCRIMINATORS.register("dcgan", options=DCGANDiscriminatorOptions)
+class DCGANDiscriminator(nn.Module):
+    """images [N, C, R, R] -> logits [N]; strided convolutions, LeakyReLU 0.2, no batch norm at the input."""
+
+    def __init__(self, resolution: int, channels: int, width: int = 64, max_width: int = 512):
+        super().__init__()
+        self.resolution, self.channels = resolution, channels
+        widths = _widths(resolution, width, max_width)[::-1]  # resolution/2 down to 4
+        layers: list[nn.Module] = [nn.Conv2d(channels, widths[0], 4, 2, 1), nn.LeakyReLU(0.2, inplace=True)]
+        for c_in, c_out in zip(widths[:-1], widths[1:], strict=True):
+            layers += [nn.Conv2d(c_in, c_out, 4, 2, 1, bias=False), nn.BatchNorm2d(c_out), nn.LeakyReLU(0.2, True)]
+        layers += [nn.Conv2d(widths[-1], 1, 4, 1, 0)]  # [N, w, 4, 4] -> [N, 1, 1, 1]
+        self.net = nn.Sequential(*layers)
+        init_dcgan_weights(self)
+
+    def forward(self, img: torch.Tensor) -> torch.Tensor:
+        check_shape("img", img, [None, self.channels, self.resolution, self.resolution])
+        return self.net(img).flatten()  # [N, 1, 1, 1] -> [N]

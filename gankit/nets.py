@@ -1,0 +1,43 @@
+"""Build the networks a config names, with weights that depend only on the seed."""
+
+import torch
+from torch import nn
+
+from gankit.config import Config
+from gankit.registry import DISCRIMINATORS, GENERATORS
+
+
+def build_generator(cfg: Config) -> nn.Module:
+    opts = cfg.generator.model_dump(exclude={"name"})
+    entry = GENERATORS.get(cfg.generator.name, key="generator.name")
+    return entry.build(resolution=cfg.data.resolution, channels=cfg.data.channels, **opts)
+
+
+def build_discriminator(cfg: Config) -> nn.Module:
+    opts = cfg.discriminator.model_dump(exclude={"name"})
+    entry = DISCRIMINATORS.get(cfg.discriminator.name, key="discriminator.name")
+    return entry.build(resolution=cfg.data.resolution, channels=cfg.data.channels, **opts)
+
+
+def build_networks(cfg: Config) -> tuple[nn.Module, nn.Module]:
+    """(G, D) initialised from the run seed, leaving the global random state untouched."""
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(cfg.seed)
+        G = build_generator(cfg)
+        D = build_discriminator(cfg)
+    return G, D
+
+
+def count_params(module: nn.Module) -> int:
+    return sum(p.numel() for p in module.parameters())
+
+
+def module_summary(name: str, module: nn.Module) -> str:
+    """A short table of a network's top-level layers and their parameter counts."""
+    rows = [f"{name}: {count_params(module):,} parameters"]
+    for child_name, child in module.named_modules():
+        if child_name and not list(child.children()):
+            n = count_params(child)
+            if n:
+                rows.append(f"  {child_name:<12} {type(child).__name__:<18} {n:>10,}")
+    return "\n".join(rows)

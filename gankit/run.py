@@ -1,0 +1,62 @@
+"""Open a finished or running run folder to sample from its EMA generator."""
+
+from pathlib import Path
+
+import torch
+
+from gankit.config import Config, read_yaml, validate
+from gankit.errors import CheckpointError
+from gankit.nets import build_generator
+from gankit.train import checkpoint as ckpt
+
+
+class Run:
+    """A run folder's config and generator.
+
+    Attributes:
+        path: the run folder.
+        cfg: its resolved config.
+        checkpoint: the checkpoint folder the weights came from.
+        G: the EMA generator in eval mode.
+        kimg: the training progress of that checkpoint.
+    """
+
+    def __init__(self, path: Path, cfg: Config, checkpoint: Path, G: torch.nn.Module, kimg: float) -> None:
+        self.path, self.cfg, self.checkpoint, self.G, self.kimg = path, cfg, checkpoint, G, kimg
+
+    @classmethod
+    def load(cls, path: str | Path, device: str | torch.device = "cpu") -> "Run":
+        """Load `path` (a run folder or one of its checkpoint folders) onto `device`."""
+        path = Path(path)
+        if not path.exists():
+            raise CheckpointError(f"run folder '{path}' does not exist")
+        checkpoint = ckpt.resolve_checkpoint(path)
+        meta = ckpt.load_meta(checkpoint)
+        cfg = validate(meta["config"]) if "config" in meta else validate(read_yaml(path / "config.yaml"))
+        G = build_generator(cfg)
+        try:
+            G.load_state_dict(ckpt.load_weights(checkpoint, "G_ema"))
+        except RuntimeError as exc:
+            raise CheckpointError(f"'{checkpoint}/G_ema.safetensors' does not match the run's config: {exc}") from None
+        return cls(path, cfg, checkpoint, G.to(device).eval().requires_grad_(False), float(meta.get("kimg", 0)))
+
+    @property
+    def device(self) -> torch.device:
+        return next(self.G.parameters()).device
+
+    def latents(self, n: int, seed: int = 0, truncation: float = 1.0) -> torch.Tensor:
+        """Latents [n, z_dim] from `seed`; truncation psi < 1 pulls z towards the mean latent 0 (z = psi * z).
+
+        Generators with a mapping network truncate in W instead; for a Z-space generator the mean
+        latent is the origin, so this is the same rule with w_avg = 0.
+        """
+        if not 0 <= truncation <= 1:
+            raise ValueError(f"truncation={truncation} must be in [0, 1]")
+        z = torch.randn(n, self.G.z_dim, generator=torch.Generator().manual_seed(seed))
+        return (z * truncation).to(self.device)
+
+    @torch.no_grad()
+    def sample(self, n: int, seed: int = 0, truncation: float = 1.0, batch_size: int = 256) -> torch.Tensor:
+        """n images [n, C, H, W] in [-1, 1], the same for the same seed whatever the batch size."""
+        z = self.latents(n, seed, truncation)
+        return torch.cat([self.G(z[i : i + batch_size]) for i in range(0, n, batch_size)]).cpu()

@@ -1,0 +1,1 @@
+"""The training loop: phases, intervals, EMA, checkpoints, logging."""

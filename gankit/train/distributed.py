@@ -1,0 +1,68 @@
+"""Process-group set-up for `torchrun` and the few collectives the loop needs."""
+
+import os
+from dataclasses import dataclass
+
+import torch
+import torch.distributed as dist
+
+
+@dataclass(frozen=True)
+class DistInfo:
+    rank: int = 0
+    world_size: int = 1
+    local_rank: int = 0
+
+    @property
+    def is_main(self) -> bool:
+        return self.rank == 0
+
+
+def init_distributed(device_kind: str) -> DistInfo:
+    """Join the process group that `torchrun` describes in its environment; a plain run is world size 1."""
+    world_size = int(os.environ.get("WORLD_SIZE", "1"))
+    if world_size == 1:
+        return DistInfo()
+    if not dist.is_initialized():
+        dist.init_process_group(backend="nccl" if device_kind == "cuda" else "gloo")
+    return DistInfo(rank=dist.get_rank(), world_size=dist.get_world_size(), local_rank=int(os.environ["LOCAL_RANK"]))
+
+
+def all_reduce_grads(params: list[torch.nn.Parameter], world_size: int) -> None:
+    """Average gradients across ranks in one flat all-reduce; a missing gradient counts as zero."""
+    if world_size == 1:
+        return
+    params = [p for p in params if p.requires_grad]
+    for p in params:
+        if p.grad is None:
+            p.grad = torch.zeros_like(p)
+    flat = torch.cat([p.grad.flatten() for p in params])
+    dist.all_reduce(flat)
+    flat /= world_size
+    offset = 0
+    for p in params:
+        n = p.numel()
+        p.grad.copy_(flat[offset : offset + n].view_as(p.grad))
+        offset += n
+
+
+def broadcast_buffers(module: torch.nn.Module, world_size: int) -> None:
+    """Copy rank 0's buffers (batch-norm statistics) to every rank, as DistributedDataParallel does."""
+    if world_size == 1:
+        return
+    for b in module.buffers():
+        dist.broadcast(b, src=0)
+
+
+def broadcast_params(module: torch.nn.Module, world_size: int) -> None:
+    """Start every rank from rank 0's weights."""
+    if world_size == 1:
+        return
+    for t in [*module.parameters(), *module.buffers()]:
+        dist.broadcast(t.data, src=0)
+
+
+def all_reduce_sum(t: torch.Tensor, world_size: int) -> torch.Tensor:
+    if world_size > 1:
+        dist.all_reduce(t)
+    return t

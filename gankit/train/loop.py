@@ -1,0 +1,273 @@
+"""The training loop. It runs a game's phases and knows nothing about any specific GAN.
+
+One step runs every phase of the game whose interval divides the step index; time is counted in
+images shown to D (nimg, reported as kimg). A tick ends every `train.tick_kimg`, when the tick's
+averaged values are printed and appended to log.jsonl; every `train.snapshot_ticks` ticks, and at
+the end, a sample grid from fixed latents and an atomic checkpoint are written.
+"""
+
+import resource
+import sys
+import time
+from pathlib import Path
+
+import torch
+from tqdm import tqdm
+
+from gankit.augment import DiffAugment
+from gankit.config import Config, to_yaml
+from gankit.data import open_dataset
+from gankit.data.image_io import save_grid
+from gankit.data.loader import BatchStream
+from gankit.errors import CheckpointError, ConfigError
+from gankit.games.base import Context
+from gankit.nets import build_networks, count_params, module_summary
+from gankit.registry import GAMES
+from gankit.train import checkpoint as ckpt
+from gankit.train.distributed import (
+    DistInfo,
+    all_reduce_grads,
+    broadcast_buffers,
+    broadcast_params,
+    init_distributed,
+)
+from gankit.train.ema import GeneratorEMA, recalibrate_batchnorm
+from gankit.train.stats import JsonlWriter, TickCollector, format_tick
+from gankit.train.streams import RandomStreams
+
+GRID_SIZE = 64  # images in every sample grid (8 x 8)
+
+
+def pick_device(kind: str) -> torch.device:
+    if kind == "cuda" and not torch.cuda.is_available():
+        raise ConfigError("train.device='cuda' but no CUDA device is available; use train.device=auto or cpu")
+    if kind == "auto":
+        kind = "cuda" if torch.cuda.is_available() else "cpu"
+    return torch.device(kind)
+
+
+class Trainer:
+    """Everything one run holds: networks, optimizers, EMA, data stream, random streams and counters.
+
+    Args:
+        cfg: the validated config.
+        run_dir: the run folder; only rank 0 writes into it.
+        log: a print function (rank 0 only prints).
+    """
+
+    def __init__(self, cfg: Config, run_dir: Path, dist_info: DistInfo | None = None, log=print) -> None:
+        self.cfg, self.run_dir = cfg, Path(run_dir)
+        self.device = pick_device(cfg.train.device)
+        self.dist = dist_info or init_distributed(self.device.type)
+        self.log = log if self.dist.is_main else (lambda *a, **k: None)
+        t = cfg.train
+
+        # Open the data and the batch stream.
+        self.dataset = open_dataset(cfg.data, "train", progress=self.dist.is_main)
+        self.stream = BatchStream(
+            self.dataset, t.batch_size, cfg.seed, self.dist.rank, self.dist.world_size, self.device, t.channels_last
+        )
+        self.local_batch = t.batch_size // self.dist.world_size
+
+        # Build the networks, their optimizers and the EMA of G.
+        G, D = build_networks(cfg)
+        fmt = torch.channels_last if t.channels_last else torch.contiguous_format
+        self.G, self.D = G.to(self.device, memory_format=fmt).train(), D.to(self.device, memory_format=fmt).train()
+        broadcast_params(self.G, self.dist.world_size)
+        broadcast_params(self.D, self.dist.world_size)
+        self.nets = {"G": self.G, "D": self.D}
+        self.optimizers = {
+            "G": torch.optim.Adam(self.G.parameters(), lr=t.lr_g, betas=t.betas_g),
+            "D": torch.optim.Adam(self.D.parameters(), lr=t.lr_d, betas=t.betas_d),
+        }
+        self.ema = GeneratorEMA(self.G, t.ema_halflife_kimg, t.ema_rampup)
+
+        # Set up the random streams, the augmentation and the game.
+        self.streams = RandomStreams(cfg.seed, self.dist.rank, self.device)
+        aug = DiffAugment(cfg.augment.diffaugment, self.streams["augment"], cfg.augment.translation_ratio,
+                          cfg.augment.cutout_ratio)
+        self.ctx = Context(nets=self.nets, sample_z=self._sample_z, augment=self._augment_fn(aug, fmt))
+        self.game = GAMES.get(t.game, key="train.game").build(cfg)
+        self.grid_z = torch.randn(GRID_SIZE, self.G.z_dim, generator=torch.Generator().manual_seed(cfg.seed))
+
+        # Counters; a resumed run overwrites them.
+        self.step, self.nimg, self.tick = 0, 0, 0
+        self.elapsed_s = 0.0
+        self.collector = TickCollector()
+
+    @staticmethod
+    def _augment_fn(aug: DiffAugment, fmt: torch.memory_format):
+        # Keep D's input in the networks' memory format: convolutions on CPU are ~10x slower in the other one.
+        if not aug:
+            return lambda img: img.contiguous(memory_format=fmt)
+        return lambda img: aug(img).contiguous(memory_format=fmt)
+
+    def _sample_z(self, n: int) -> torch.Tensor:
+        gen = self.streams["latent"]
+        return torch.randn(n, self.G.z_dim, generator=gen, device=gen.device).to(self.device)
+
+    def describe(self, config_path: Path | None = None) -> str:
+        lines = [
+            f"config:   {config_path or '(not written: dry run)'}",
+            f"dataset:  {self.dataset.describe()}",
+            f"device:   {self.device} (float32), world size {self.dist.world_size}, "
+            f"batch {self.cfg.train.batch_size} ({self.local_batch} per rank)",
+            f"game:     {' -> '.join(self._phase_label(p) for p in self.game.phases)}",
+            module_summary("G", self.G),
+            module_summary("D", self.D),
+            f"run:      {self.run_dir}",
+        ]
+        return "\n".join(lines)
+
+    @staticmethod
+    def _phase_label(phase) -> str:
+        extra = f" x{phase.repeats}" if phase.repeats > 1 else ""
+        extra += f" every {phase.interval}" if phase.interval > 1 else ""
+        return phase.name + extra
+
+    # Checkpoints.
+    def state_dict(self) -> dict:
+        return {
+            "step": self.step,
+            "nimg": self.nimg,
+            "tick": self.tick,
+            "elapsed_s": self.elapsed_s,
+            "optimizers": {k: opt.state_dict() for k, opt in self.optimizers.items()},
+            "stream": self.stream.state_dict(),
+            "rng": self.streams.state_dict(self.dist.world_size),
+            "world_size": self.dist.world_size,
+        }
+
+    def save(self) -> Path | None:
+        state = self.state_dict()  # a collective under torchrun: every rank calls it
+        if not self.dist.is_main:
+            return None
+        meta = {"config": self.cfg.model_dump(mode="json"), "kimg": self.nimg / 1000, "step": self.step}
+        nets = {"G": self.G, "D": self.D, "G_ema": self.ema.G_ema}
+        return ckpt.save_checkpoint(
+            self.run_dir / "checkpoints", self.nimg, nets, state, meta, keep=self.cfg.train.keep_checkpoints
+        )
+
+    def load(self, path: Path) -> None:
+        """Restore every stateful part from a checkpoint folder."""
+        state = ckpt.load_state(path)
+        if state.get("world_size", 1) != self.dist.world_size:
+            raise CheckpointError(
+                f"'{path}' was written with world size {state.get('world_size')}, this run has "
+                f"{self.dist.world_size}; resume with the same number of processes"
+            )
+        for name, net in (("G", self.G), ("D", self.D), ("G_ema", self.ema.G_ema)):
+            try:
+                net.load_state_dict(ckpt.load_weights(path, name))
+            except RuntimeError as exc:
+                raise CheckpointError(f"'{path}/{name}.safetensors' does not fit this config's {name}: {exc}") from None
+        for k, opt in self.optimizers.items():
+            opt.load_state_dict(state["optimizers"][k])
+        self.stream.load_state_dict(state["stream"])
+        self.streams.load_state_dict(state["rng"], self.dist.rank)
+        self.step, self.nimg, self.tick = int(state["step"]), int(state["nimg"]), int(state["tick"])
+        self.elapsed_s = float(state["elapsed_s"])
+
+    # Pictures.
+    @torch.no_grad()
+    def snapshot_grid(self) -> Path | None:
+        """Recalibrate G_ema's batch-norm statistics and save a grid from the fixed latents."""
+        G_ema = self.ema.G_ema
+        calib = torch.Generator().manual_seed(self.cfg.seed + 1)
+        recalibrate_batchnorm(
+            G_ema,
+            lambda: torch.randn(self.local_batch, G_ema.z_dim, generator=calib).to(self.device),
+            self.cfg.train.bn_recalibration_batches,
+        )
+        if not self.dist.is_main:
+            return None
+        path = self.run_dir / "samples" / f"fakes-{self.nimg // 1000:06d}kimg.png"
+        save_grid(G_ema(self.grid_z.to(self.device)).cpu(), path)
+        return path
+
+    # The loop.
+    def run_step(self) -> None:
+        """Run every phase due at this step."""
+        ctx, world = self.ctx, self.dist.world_size
+        for phase in self.game.phases:
+            if self.step % phase.interval:
+                continue
+            opt = self.optimizers[phase.optimizer]
+            for name, net in self.nets.items():
+                net.requires_grad_(name in phase.trainable)
+            for _ in range(phase.repeats):
+                if phase.draws_reals or ctx.real_img is None:
+                    ctx.real_img, ctx.real_c = self.stream.next()
+                if phase.draws_reals:
+                    self.nimg += self.cfg.train.batch_size
+                terms = phase.run(ctx)
+                opt.zero_grad(set_to_none=True)
+                terms.pop("loss").backward()
+                all_reduce_grads(list(self.nets[phase.optimizer].parameters()), world)
+                opt.step()
+                self.collector.add(terms)
+            if phase.optimizer == self.game.ema_after:
+                self.ema.update(self.cfg.train.batch_size, self.nimg)
+        for net in self.nets.values():
+            broadcast_buffers(net, world)
+        ctx.scratch.clear()
+        self.step += 1
+
+    def train(self) -> None:
+        """Train until `train.total_kimg`, logging every tick and snapshotting every few ticks."""
+        t = self.cfg.train
+        total_nimg = int(t.total_kimg * 1000)
+        log_file = JsonlWriter(self.run_dir / "log.jsonl")
+        show_bar = self.dist.is_main and sys.stderr.isatty()
+        bar = tqdm(total=total_nimg, initial=self.nimg, unit="img", unit_scale=True, disable=not show_bar)
+        tick_start_nimg, tick_start_time = self.nimg, time.perf_counter()
+        while self.nimg < total_nimg:
+            # Run one step of the game.
+            before = self.nimg
+            self.run_step()
+            bar.update(self.nimg - before)
+            done = self.nimg >= total_nimg
+            if self.nimg < tick_start_nimg + t.tick_kimg * 1000 and not done:
+                continue
+
+            # End the tick: one host sync, one console line, one JSON line.
+            now = time.perf_counter()
+            tick_s = now - tick_start_time
+            self.elapsed_s += tick_s
+            self.tick += 1
+            tick_kimg = (self.nimg - tick_start_nimg) / 1000
+            record = {
+                "tick": self.tick,
+                "kimg": self.nimg / 1000,
+                "time_s": round(self.elapsed_s, 2),
+                "sec_per_kimg": tick_s / tick_kimg,
+                "img_per_sec": tick_kimg * 1000 / tick_s,
+                **self.collector.reduce(self.dist.world_size),
+                "cpumem_gb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20,
+            }
+            if self.device.type == "cuda":
+                record["gpumem_gb"] = torch.cuda.max_memory_allocated(self.device) / 2**30
+            if self.dist.is_main:
+                log_file.write(record)
+                bar.write(format_tick(record)) if show_bar else self.log(format_tick(record))
+
+            # Snapshot: sample grid and checkpoint.
+            if self.tick % t.snapshot_ticks == 0 or done:
+                self.snapshot_grid()
+                self.save()
+            tick_start_nimg, tick_start_time = self.nimg, time.perf_counter()
+        bar.close()
+
+
+def prepare_run_dir(run_dir: Path, cfg: Config) -> Path:
+    """Create the run folder, write the resolved config and clean up interrupted checkpoint writes."""
+    (run_dir / "samples").mkdir(parents=True, exist_ok=True)
+    (run_dir / "checkpoints").mkdir(exist_ok=True)
+    ckpt.clean_temporaries(run_dir / "checkpoints")
+    path = run_dir / "config.yaml"
+    path.write_text(to_yaml(cfg))
+    return path
+
+
+def count_summary(trainer: Trainer) -> str:
+    return f"G {count_params(trainer.G):,} / D {count_params(trainer.D):,} parameters"

@@ -181,7 +181,7 @@ class Trainer:
         )
         if not self.dist.is_main:
             return None
-        path = self.run_dir / "samples" / f"fakes-{self.nimg // 1000:06d}kimg.png"
+        path = self.run_dir / "samples" / f"fakes-{self.nimg:010d}.png"  # named like the checkpoint of the same moment
         save_grid(G_ema(self.grid_z.to(self.device)).cpu(), path)
         return path
 

@@ -1,0 +1,25 @@
+import pytest
+
+from gankit.config import load_config
+
+TINY = [
+    "data.resolution=16",
+    "generator.width=8",
+    "generator.z_dim=16",
+    "discriminator.width=8",
+    "train.batch_size=16",
+    "train.tick_kimg=0.032",
+    "train.snapshot_ticks=2",
+    "train.total_kimg=0.128",
+    "train.bn_recalibration_batches=2",
+]
+
+
+@pytest.fixture
+def tiny_cfg():
+    """A config small enough to train a few steps in well under a second."""
+
+    def make(*overrides: str):
+        return load_config("dcgan-digits", [*TINY, *overrides])
+
+    return make

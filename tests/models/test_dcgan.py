@@ -1,0 +1,42 @@
+import pytest
+import torch
+
+from gankit.models.dcgan import DCGANDiscriminator, DCGANGenerator
+
+
+@pytest.mark.parametrize("resolution", [8, 16, 32, 64])
+@pytest.mark.parametrize("channels", [1, 3])
+def test_generator_and_discriminator_agree_at_every_resolution(resolution, channels):
+    """G's output fits D at every resolution (the classic 64x64 G with a 32x32-only D cannot happen)."""
+    G = DCGANGenerator(resolution, channels, z_dim=16, width=8)
+    D = DCGANDiscriminator(resolution, channels, width=8)
+    img = G(torch.randn(3, 16))
+    assert img.shape == (3, channels, resolution, resolution)
+    assert img.min() >= -1 and img.max() <= 1
+    assert D(img).shape == (3,)
+
+
+def test_batch_norm_placement_follows_paper():
+    """No batch norm at G's output layer or D's input layer; ReLU/Tanh in G, LeakyReLU 0.2 in D."""
+    G, D = DCGANGenerator(32, 1), DCGANDiscriminator(32, 1)
+    g_layers, d_layers = list(G.net), list(D.net)
+    assert isinstance(g_layers[-1], torch.nn.Tanh) and isinstance(g_layers[-2], torch.nn.ConvTranspose2d)
+    assert isinstance(d_layers[0], torch.nn.Conv2d) and isinstance(d_layers[1], torch.nn.LeakyReLU)
+    assert d_layers[1].negative_slope == 0.2
+    assert sum(isinstance(m, torch.nn.BatchNorm2d) for m in G.modules()) == 3
+    assert sum(isinstance(m, torch.nn.BatchNorm2d) for m in D.modules()) == 2
+
+
+def test_paper_widths_at_64():
+    G = DCGANGenerator(64, 3, z_dim=100, width=64)
+    assert [m.out_channels for m in G.modules() if isinstance(m, torch.nn.ConvTranspose2d)] == [512, 256, 128, 64, 3]
+
+
+def test_shape_errors_are_clear():
+    G, D = DCGANGenerator(32, 1, z_dim=10), DCGANDiscriminator(32, 1)
+    with pytest.raises(ValueError, match=r"z has shape \[2, 9\], expected \[\*, 10\]"):
+        G(torch.randn(2, 9))
+    with pytest.raises(ValueError, match=r"img has shape \[2, 1, 16, 16\], expected \[\*, 1, 32, 32\]"):
+        D(torch.randn(2, 1, 16, 16))
+    with pytest.raises(ValueError, match="power-of-two resolution"):
+        DCGANGenerator(24, 1)

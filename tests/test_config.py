@@ -1,0 +1,69 @@
+import pytest
+
+from gankit.config import apply_override, load_config, preset_names, validate
+from gankit.errors import ConfigError
+
+
+def test_presets_validate():
+    for name in preset_names():
+        load_config(name)
+
+
+def test_misspelt_key_names_closest_valid_key():
+    """A typo in a key fails before training and names the key and its closest valid spelling."""
+    with pytest.raises(ConfigError, match=r"'train\.batchsize'.*did you mean 'train\.batch_size'"):
+        load_config("dcgan-digits", ["train.batchsize=32"])
+
+
+def test_misspelt_section_and_network_key():
+    with pytest.raises(ConfigError, match=r"'trian'.*did you mean 'train'"):
+        validate({"trian": {}})
+    with pytest.raises(ConfigError, match=r"'generator\.widht'.*did you mean 'generator\.width'"):
+        load_config("dcgan-digits", ["generator.widht=32"])
+
+
+def test_ill_typed_value_names_key_and_type():
+    with pytest.raises(ConfigError, match=r"train\.batch_size='big'.*integer"):
+        load_config("dcgan-digits", ["train.batch_size=big"])
+
+
+def test_unknown_choice_lists_choices():
+    with pytest.raises(ConfigError, match=r"loss\.name.*did you mean 'non-saturating'.*choices"):
+        load_config("dcgan-digits", ["loss.name=non-saturatin"])
+    with pytest.raises(ConfigError, match=r"data\.channels=2.*1 or 3"):
+        load_config("dcgan-digits", ["data.channels=2"])
+    with pytest.raises(ConfigError, match=r"generator\.name.*'dcgn'.*did you mean 'dcgan'"):
+        load_config("dcgan-digits", ["generator.name=dcgn"])
+
+
+def test_resolution_must_be_power_of_two():
+    with pytest.raises(ConfigError, match=r"data\.resolution=24 is not a power of two"):
+        load_config("dcgan-digits", ["data.resolution=24"])
+
+
+def test_override_parses_yaml_values():
+    raw: dict = {}
+    apply_override(raw, "train.lr_g=1e-4")
+    apply_override(raw, "augment.diffaugment=[color, cutout]")
+    apply_override(raw, "train.channels_last=false")
+    cfg = validate(raw)
+    assert cfg.train.lr_g == pytest.approx(1e-4)
+    assert cfg.augment.diffaugment == ["color", "cutout"]
+    assert cfg.train.channels_last is False
+
+
+def test_override_without_equals_sign():
+    with pytest.raises(ConfigError, match="key=value"):
+        apply_override({}, "train.lr_g")
+
+
+def test_unknown_preset_suggests():
+    with pytest.raises(ConfigError, match=r"preset 'dcgan-digit' does not exist; did you mean 'dcgan-digits'"):
+        load_config("dcgan-digit")
+
+
+def test_bad_yaml_file_names_file(tmp_path):
+    path = tmp_path / "broken.yaml"
+    path.write_text("train: [unclosed\n")
+    with pytest.raises(ConfigError, match="broken.yaml.*not valid YAML"):
+        load_config(str(path))

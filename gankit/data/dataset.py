@@ -55,4 +55,5 @@ def to_uint8(images: torch.Tensor) -> torch.Tensor:
 
     Values are clamped to [-1, 1], mapped to [0, 255] and rounded to the nearest integer.
     """
-    return ((images.detach().float().clamp(-1, 1) + 1) * 127.5).round().to(torch.uint8)
+    img = torch.nan_to_num(images.detach().float(), nan=0.0)  # NaN would make the uint8 cast undefined
+    return ((img.clamp(-1, 1) + 1) * 127.5).round().to(torch.uint8)

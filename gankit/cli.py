@@ -37,7 +37,7 @@ def main() -> None:
 @click.option("--dry-run", is_flag=True, help="Validate, build everything, print the set-up and exit.")
 def train(preset: str, out: Path | None, overrides: tuple[str, ...], resume: str | None, dry_run: bool) -> None:
     """Train a GAN from a preset with optional overrides."""
-    from gankit.config import load_config, to_yaml
+    from gankit.config import load_config
     from gankit.data.image_io import save_grid
     from gankit.train import checkpoint as ckpt
     from gankit.train.loop import Trainer, prepare_run_dir
@@ -61,7 +61,6 @@ def train(preset: str, out: Path | None, overrides: tuple[str, ...], resume: str
         )
 
     if dry_run:
-        log("resolved config:\n" + to_yaml(cfg))
         log(trainer.describe())
         log("dry run: nothing written")
         return

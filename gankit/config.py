@@ -241,3 +241,25 @@ def load_config(preset: str, overrides: list[str] = ()) -> Config:
 def to_yaml(cfg: Config) -> str:
     """The fully resolved config as YAML (tuples written as lists)."""
     return yaml.safe_dump(cfg.model_dump(mode="json"), sort_keys=False)
+
+
+def flat_items(cfg: Config) -> list[str]:
+    """Every resolved value as a dotted `key=value` string, in section order."""
+    out = []
+
+    def walk(node, prefix):
+        for key, value in node.items():
+            if isinstance(value, dict):
+                walk(value, f"{prefix}{key}.")
+            else:
+                out.append(f"{prefix}{key}={value}")
+
+    walk(cfg.model_dump(mode="json"), "")
+    return out
+
+
+def describe(cfg: Config, width: int = 110) -> str:
+    """The resolved config as wrapped `key=value` lines for the start-up log."""
+    import textwrap
+
+    return "\n".join(textwrap.wrap(", ".join(flat_items(cfg)), width, initial_indent="  ", subsequent_indent="  "))

@@ -69,7 +69,7 @@ def test_dry_run_writes_nothing(tmp_path):
     run = tmp_path / "dry"
     result = CliRunner().invoke(main, ["train", "--preset", "dcgan-digits", "--out", str(run), "--dry-run"])
     assert result.exit_code == 0, result.output
-    assert "resolved config" in result.output and "dry run" in result.output and not run.exists()
+    assert "train.batch_size=64" in result.output and "dry run" in result.output and not run.exists()
 
 
 def test_presets_and_help():

@@ -15,7 +15,7 @@ import torch
 from tqdm import tqdm
 
 from gankit.augment import DiffAugment
-from gankit.config import Config, to_yaml
+from gankit.config import Config, describe, to_yaml
 from gankit.data import open_dataset
 from gankit.data.image_io import save_grid
 from gankit.data.loader import BatchStream
@@ -109,6 +109,7 @@ class Trainer:
     def describe(self, config_path: Path | None = None) -> str:
         lines = [
             f"config:   {config_path or '(not written: dry run)'}",
+            describe(self.cfg),
             f"dataset:  {self.dataset.describe()}",
             f"device:   {self.device} (float32), world size {self.dist.world_size}, "
             f"batch {self.cfg.train.batch_size} ({self.local_batch} per rank)",

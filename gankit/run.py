@@ -38,7 +38,8 @@ class Run:
             G.load_state_dict(ckpt.load_weights(checkpoint, "G_ema"))
         except RuntimeError as exc:
             raise CheckpointError(f"'{checkpoint}/G_ema.safetensors' does not match the run's config: {exc}") from None
-        return cls(path, cfg, checkpoint, G.to(device).eval().requires_grad_(False), float(meta.get("kimg", 0)))
+        run_dir = checkpoint.parent.parent if checkpoint.parent.name == "checkpoints" else path
+        return cls(run_dir, cfg, checkpoint, G.to(device).eval().requires_grad_(False), float(meta.get("kimg", 0)))
 
     @property
     def device(self) -> torch.device:

@@ -82,3 +82,22 @@ def test_presets_and_help():
 def test_sample_from_missing_run_is_a_clear_error(tmp_path):
     result = CliRunner().invoke(main, ["sample", "--run", str(tmp_path / "nope"), "--out", str(tmp_path / "g.png")])
     assert result.exit_code == 2 and "does not exist" in result.output
+
+
+def test_train_on_an_image_folder_and_report_a_bad_file(tmp_path):
+    """A user's folder trains end to end; a broken file stops the run before step one, naming the file."""
+    import numpy as np
+    from PIL import Image
+
+    folder = tmp_path / "imgs"
+    folder.mkdir()
+    rng = np.random.default_rng(0)
+    for i in range(20):
+        Image.fromarray(rng.integers(0, 255, (24, 20, 3), dtype=np.uint8)).save(folder / f"{i:02d}.png")
+    sets = _sets("data.source=folder", f"data.path={folder}", "data.channels=3", "train.batch_size=8")
+    result = CliRunner().invoke(main, ["train", "--preset", "dcgan-digits", "--out", str(tmp_path / "run"), *sets])
+    assert result.exit_code == 0, result.output
+    assert "20 images, 3x16x16, no labels" in result.output
+    (folder / "05.png").write_bytes((folder / "05.png").read_bytes()[:50])
+    result = CliRunner().invoke(main, ["train", "--preset", "dcgan-digits", "--out", str(tmp_path / "run2"), *sets])
+    assert result.exit_code == 2 and "05.png" in result.output and "tick" not in result.output

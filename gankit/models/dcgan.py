@@ -14,6 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from torch import nn
 
 from gankit.nn.shape import check_shape
+from gankit.nn.spectral_norm import spectral_norm
 from gankit.registry import DISCRIMINATORS, GENERATORS
 
 
@@ -30,6 +31,7 @@ class DCGANDiscriminatorOptions(BaseModel):
     name: Literal["dcgan"] = "dcgan"
     width: int = Field(64, ge=1)  # channels after the first convolution; doubles at each lower resolution
     max_width: int = Field(512, ge=1)
+    norm: Literal["batch", "spectral", "none"] = "batch"  # "spectral": SNGAN's D normalization instead of BN
 
 
 def _widths(resolution: int, width: int, max_width: int) -> list[int]:
@@ -80,16 +82,28 @@ class DCGANGenerator(nn.Module):
 class DCGANDiscriminator(nn.Module):
     """images [N, C, R, R] -> logits [N]; strided convolutions, LeakyReLU 0.2, no batch norm at the input."""
 
-    def __init__(self, resolution: int, channels: int, width: int = 64, max_width: int = 512):
+    def __init__(
+        self,
+        resolution: int,
+        channels: int,
+        width: int = 64,
+        max_width: int = 512,
+        norm: Literal["batch", "spectral", "none"] = "batch",
+    ):
         super().__init__()
         self.resolution, self.channels = resolution, channels
         widths = _widths(resolution, width, max_width)[::-1]  # resolution/2 down to 4
         layers: list[nn.Module] = [nn.Conv2d(channels, widths[0], 4, 2, 1), nn.LeakyReLU(0.2, inplace=True)]
         for c_in, c_out in zip(widths[:-1], widths[1:], strict=True):
-            layers += [nn.Conv2d(c_in, c_out, 4, 2, 1, bias=False), nn.BatchNorm2d(c_out), nn.LeakyReLU(0.2, True)]
+            norm_layer = [nn.BatchNorm2d(c_out)] if norm == "batch" else []
+            layers += [nn.Conv2d(c_in, c_out, 4, 2, 1, bias=norm != "batch"), *norm_layer, nn.LeakyReLU(0.2, True)]
         layers += [nn.Conv2d(widths[-1], 1, 4, 1, 0)]  # [N, w, 4, 4] -> [N, 1, 1, 1]
         self.net = nn.Sequential(*layers)
         init_dcgan_weights(self)
+        if norm == "spectral":
+            for m in self.net:
+                if isinstance(m, nn.Conv2d):
+                    spectral_norm(m)
 
     def forward(self, img: torch.Tensor) -> torch.Tensor:
         check_shape("img", img, [None, self.channels, self.resolution, self.resolution])

@@ -40,3 +40,12 @@ def test_shape_errors_are_clear():
         D(torch.randn(2, 1, 16, 16))
     with pytest.raises(ValueError, match="power-of-two resolution"):
         DCGANGenerator(24, 1)
+
+
+@pytest.mark.parametrize("norm", ["spectral", "none"])
+def test_discriminator_norm_options(norm):
+    D = DCGANDiscriminator(32, 1, width=8, norm=norm)
+    assert not any(isinstance(m, torch.nn.BatchNorm2d) for m in D.modules())
+    assert D(torch.randn(2, 1, 32, 32)).shape == (2,)
+    has_sn = any("parametrizations" in k for k in D.state_dict())
+    assert has_sn == (norm == "spectral")

@@ -1,0 +1,26 @@
+import torch
+
+from gankit.nn.spectral_norm import spectral_norm
+
+
+def test_power_iteration_converges_to_largest_singular_value():
+    """After enough training-mode passes the normalized weight has spectral norm 1."""
+    layer = spectral_norm(torch.nn.Linear(20, 30))
+    for _ in range(50):
+        layer(torch.randn(2, 20))
+    torch.testing.assert_close(torch.linalg.matrix_norm(layer.weight, ord=2), torch.tensor(1.0), rtol=1e-4, atol=1e-4)
+
+
+def test_eval_mode_and_reloaded_copy_use_the_same_estimate():
+    """u and v are buffers: eval mode does not iterate, and a state-dict copy gives identical outputs."""
+    conv = spectral_norm(torch.nn.Conv2d(3, 8, 3))
+    x = torch.randn(2, 3, 8, 8)
+    conv(x)
+    conv.eval()
+    out = conv(x)
+    torch.testing.assert_close(conv(x), out, rtol=0, atol=0)
+    copy = spectral_norm(torch.nn.Conv2d(3, 8, 3))
+    copy.load_state_dict(conv.state_dict())
+    copy.eval()
+    torch.testing.assert_close(copy(x), out, rtol=0, atol=0)
+    assert any(k.endswith("parametrizations.weight.0.u") for k in conv.state_dict())

@@ -36,7 +36,9 @@ class SpectralNorm(nn.Module):
                 for _ in range(self.n_power_iterations):
                     self.v.copy_(F.normalize(mat.t() @ self.u, dim=0, eps=self.eps))
                     self.u.copy_(F.normalize(mat @ self.v, dim=0, eps=self.eps))
-        sigma = torch.dot(self.u, mat @ self.v)  # u^T W v, differentiable in W with u, v held fixed
+        # Clone: a later forward pass updates the buffers in place while this graph still needs them.
+        u, v = self.u.clone(), self.v.clone()
+        sigma = torch.dot(u, mat @ v)  # u^T W v, differentiable in W with u, v held fixed
         return weight / sigma
 
 

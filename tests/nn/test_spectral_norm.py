@@ -24,3 +24,11 @@ def test_eval_mode_and_reloaded_copy_use_the_same_estimate():
     copy.eval()
     torch.testing.assert_close(copy(x), out, rtol=0, atol=0)
     assert any(k.endswith("parametrizations.weight.0.u") for k in conv.state_dict())
+
+
+def test_two_forward_passes_before_backward():
+    """Regression: real and fake batches go through D before one backward; in-place u/v updates broke autograd."""
+    layer = spectral_norm(torch.nn.Linear(5, 3))
+    loss = layer(torch.randn(2, 5)).sum() + layer(torch.randn(2, 5)).sum()
+    loss.backward()
+    assert layer.parametrizations.weight.original.grad is not None

@@ -63,8 +63,11 @@ def main() -> None:
     ok = fid["ratio"] <= 4 and classes["confident_share"] >= 0.7 and classes["min_class_share"] >= 0.03
     rows = [
         ("preset", f"`{args.preset}`" + (f" with `{' '.join(args.overrides)}`" if args.overrides else "")),
-        ("training", f"{fid['kimg']:.0f} kimg, {ticks[-1]['time_s'] / 60:.1f} min in the loop"
-         + (f", {train_s / 60:.1f} min wall for `gankit train`" if train_s else "")),
+        (
+            "training",
+            f"{fid['kimg']:.0f} kimg, {ticks[-1]['time_s'] / 60:.1f} min in the loop"
+            + (f", {train_s / 60:.1f} min wall for `gankit train`" if train_s else ""),
+        ),
         ("digits FID (1,000 generated vs test split)", f"{fid['value']:.3f}"),
         ("reference FID (1,000 train images vs test split)", f"{fid['reference']:.3f}"),
         ("ratio (required <= 4, aim 2)", f"{fid['ratio']:.2f}x"),
@@ -79,7 +82,8 @@ def main() -> None:
         f"{SECTION}\n\nMeasured {time.strftime('%Y-%m-%d')} on {_cpu_model()} ({platform.machine()}), "
         f"feature network `{fid['feature_net']}` (sha256 {fid['feature_net_sha256'][:12]}...), "
         f"sample seed {fid['seed']}. Command: `{command}`"
-        + (f" (evaluating `{args.run}`)" if args.run else "") + f".\n\n{table}\n"
+        + (f" (evaluating `{args.run}`)" if args.run else "")
+        + f".\n\n{table}\n"
     )
     print(body)
     if args.write_docs:

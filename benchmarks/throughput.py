@@ -285,6 +285,8 @@ def docs_section(result: dict) -> str:
             f"{min(ft['bare_cpu_share']):.2f} or more): ratio {ft['ratio']:.3f} for the whole call, "
             f"{tick_ratio:.3f} for the median tick. One run each, so this carries the round-to-round noise.",
         ]
+        if min(ft["train_cpu_share"], *ft["bare_cpu_share"]) < NOISY_SHARE:
+            lines[-1] += " **Noisy**: other jobs took a core during it, so do not read this ratio."
     lines += [
         "",
         "How to read it:",

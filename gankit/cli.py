@@ -32,7 +32,9 @@ def main() -> None:
 @main.command()
 @click.option("--preset", required=True, help="A preset name (see `gankit presets`) or a YAML file path.")
 @click.option("--out", type=click.Path(path_type=Path), help="Run folder (default: runs/PRESET).")
-@click.option("--set", "overrides", multiple=True, metavar="KEY=VALUE", help="Override a config key, e.g. train.lr_g=1e-4.")
+@click.option(
+    "--set", "overrides", multiple=True, metavar="KEY=VALUE", help="Override a config key, e.g. train.lr_g=1e-4."
+)
 @click.option("--resume", metavar="auto|PATH", help="auto: continue the run folder's latest good checkpoint if any.")
 @click.option("--dry-run", is_flag=True, help="Validate, build everything, print the set-up and exit.")
 def train(preset: str, out: Path | None, overrides: tuple[str, ...], resume: str | None, dry_run: bool) -> None:
@@ -72,10 +74,11 @@ def train(preset: str, out: Path | None, overrides: tuple[str, ...], resume: str
     elif trainer.dist.is_main:
         save_grid(trainer.dataset.images[:64], run_dir / "samples" / "reals.png")
     if trainer.nimg >= cfg.train.total_kimg * 1000:
-        log(f"already trained to kimg {trainer.nimg / 1000:.1f} (train.total_kimg={cfg.train.total_kimg}); nothing to do")
+        log(f"already trained to kimg {trainer.nimg / 1000:.1f} (train.total_kimg={cfg.train.total_kimg}); done")
     else:
         trainer.train()
-    log(f"done: samples in {run_dir / 'samples'}, checkpoints in {run_dir / 'checkpoints'}, log in {run_dir / 'log.jsonl'}")
+    log(f"done: samples in {run_dir / 'samples'}, checkpoints in {run_dir / 'checkpoints'}")
+    log(f"      log in {run_dir / 'log.jsonl'}")
 
 
 @main.command()

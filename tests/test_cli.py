@@ -51,7 +51,9 @@ def test_existing_run_needs_resume_flag_and_resume_continues(trained):
     result = CliRunner().invoke(main, ["train", "--preset", "dcgan-digits", "--out", str(run), *_sets()])
     assert result.exit_code == 2 and "--resume auto" in result.output
     more = _sets("train.total_kimg=0.192")
-    result = CliRunner().invoke(main, ["train", "--preset", "dcgan-digits", "--out", str(run), "--resume", "auto", *more])
+    result = CliRunner().invoke(
+        main, ["train", "--preset", "dcgan-digits", "--out", str(run), "--resume", "auto", *more]
+    )
     assert result.exit_code == 0, result.output
     assert "resumed from" in result.output and "kimg 0.1" in result.output
     assert (run / "checkpoints" / "ckpt-0000000192").is_dir()
@@ -59,7 +61,9 @@ def test_existing_run_needs_resume_flag_and_resume_continues(trained):
 
 def test_bad_key_fails_before_training_without_traceback(tmp_path):
     run = tmp_path / "never"
-    result = CliRunner().invoke(main, ["train", "--preset", "dcgan-digits", "--out", str(run), "--set", "train.lr_gg=1"])
+    result = CliRunner().invoke(
+        main, ["train", "--preset", "dcgan-digits", "--out", str(run), "--set", "train.lr_gg=1"]
+    )
     assert result.exit_code == 2
     assert "unknown config key 'train.lr_gg'; did you mean 'train.lr_g'" in result.output
     assert "Traceback" not in result.output and not run.exists()

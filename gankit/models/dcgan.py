@@ -10,6 +10,7 @@ import math
 from typing import Literal
 
 import torch
+import torch.nn.functional as F
 from pydantic import BaseModel, ConfigDict, Field
 from torch import nn
 
@@ -24,6 +25,7 @@ class DCGANGeneratorOptions(BaseModel):
     z_dim: int = Field(100, ge=1)
     width: int = Field(64, ge=1)  # channels at the last hidden layer; doubles at each lower resolution
     max_width: int = Field(512, ge=1)
+    discrete_code: int = Field(0, ge=0)  # categories of a discrete latent code read from z; 0 turns it off
 
 
 class DCGANDiscriminatorOptions(BaseModel):
@@ -56,11 +58,29 @@ def init_dcgan_weights(module: nn.Module) -> None:
 
 @GENERATORS.register("dcgan", options=DCGANGeneratorOptions)
 class DCGANGenerator(nn.Module):
-    """z [N, z_dim] -> images [N, C, R, R] in [-1, 1]; batch norm everywhere except the output."""
+    """z [N, z_dim] -> images [N, C, R, R] in [-1, 1]; batch norm everywhere except the output.
 
-    def __init__(self, resolution: int, channels: int, z_dim: int = 100, width: int = 64, max_width: int = 512):
+    With `discrete_code=K`, the first K latent dimensions select one of K categories (their argmax,
+    uniform for z ~ N(0, I)), which G receives one-hot in their place: a categorical latent code
+    as in InfoGAN (Chen et al. 2016) without its mutual-information term. It lets G make
+    disconnected modes (distinct digit classes) without blending them where a continuous latent
+    passes from one to the next; z stays standard normal, so samplers need not know about it.
+    """
+
+    def __init__(
+        self,
+        resolution: int,
+        channels: int,
+        z_dim: int = 100,
+        width: int = 64,
+        max_width: int = 512,
+        discrete_code: int = 0,
+    ):
         super().__init__()
+        if discrete_code > z_dim:
+            raise ValueError(f"generator.discrete_code={discrete_code} exceeds generator.z_dim={z_dim}")
         self.z_dim, self.resolution, self.channels = z_dim, resolution, channels
+        self.discrete_code = discrete_code
         widths = _widths(resolution, width, max_width)
         layers: list[nn.Module] = [
             nn.ConvTranspose2d(z_dim, widths[0], 4, 1, 0, bias=False),  # [N, z, 1, 1] -> [N, w0, 4, 4]
@@ -75,6 +95,10 @@ class DCGANGenerator(nn.Module):
 
     def forward(self, z: torch.Tensor) -> torch.Tensor:
         check_shape("z", z, [None, self.z_dim])
+        if self.discrete_code:
+            k = self.discrete_code
+            code = F.one_hot(z[:, :k].argmax(dim=1), k).to(z.dtype)  # [N, K] one-hot of the category
+            z = torch.cat([code, z[:, k:]], dim=1)
         return self.net(z[:, :, None, None])  # [N, z] -> [N, z, 1, 1] -> [N, C, R, R]
 
 

@@ -100,7 +100,9 @@ def load_weights(ckpt: Path, net_name: str) -> dict[str, torch.Tensor]:
     try:
         return load_file(str(path))
     except (SafetensorError, OSError, ValueError) as exc:
-        raise CheckpointError(f"'{path}' is not a readable safetensors file ({exc}); it is truncated or corrupt") from None
+        raise CheckpointError(
+            f"'{path}' is not a readable safetensors file ({exc}); it is truncated or corrupt"
+        ) from None
 
 
 def load_state(ckpt: Path) -> dict:

@@ -84,8 +84,9 @@ class Trainer:
 
         # Set up the random streams, the augmentation and the game.
         self.streams = RandomStreams(cfg.seed, self.dist.rank, self.device)
-        aug = DiffAugment(cfg.augment.diffaugment, self.streams["augment"], cfg.augment.translation_ratio,
-                          cfg.augment.cutout_ratio)
+        aug = DiffAugment(
+            cfg.augment.diffaugment, self.streams["augment"], cfg.augment.translation_ratio, cfg.augment.cutout_ratio
+        )
         self.ctx = Context(nets=self.nets, sample_z=self._sample_z, augment=self._augment_fn(aug, fmt))
         self.game = GAMES.get(t.game, key="train.game").build(cfg)
         self.grid_z = torch.randn(GRID_SIZE, self.G.z_dim, generator=torch.Generator().manual_seed(cfg.seed))

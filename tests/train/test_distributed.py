@@ -14,8 +14,15 @@ WORKER = Path(__file__).with_name("ddp_worker.py")
 def test_two_process_torchrun_keeps_ranks_identical(tmp_path):
     """Under torchrun (gloo), ranks see distinct data, end with identical weights, and only rank 0 writes."""
     cmd = [
-        sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node=2",
-        str(WORKER), str(tmp_path), *TINY, "train.total_kimg=0.096",
+        sys.executable,
+        "-m",
+        "torch.distributed.run",
+        "--standalone",
+        "--nproc_per_node=2",
+        str(WORKER),
+        str(tmp_path),
+        *TINY,
+        "train.total_kimg=0.096",
     ]
     result = subprocess.run(cmd, capture_output=True, text=True, timeout=300, cwd=Path(__file__).parents[2])
     assert result.returncode == 0, result.stderr[-3000:]

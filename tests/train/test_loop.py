@@ -75,7 +75,9 @@ def test_resume_equals_uninterrupted_run_bit_for_bit(tiny_cfg, tmp_path):
     opts = ["augment.diffaugment=[color, translation, cutout]", "loss.r1_gamma=1.0", "loss.r1_interval=3"]
     full = _train(tiny_cfg(*opts, "train.total_kimg=0.256"), tmp_path / "full")
     half = _train(tiny_cfg(*opts, "train.total_kimg=0.128"), tmp_path / "resumed")
-    resumed = _train(tiny_cfg(*opts, "train.total_kimg=0.256"), tmp_path / "resumed", ckpt.resolve_checkpoint(tmp_path / "resumed"))
+    resumed = _train(
+        tiny_cfg(*opts, "train.total_kimg=0.256"), tmp_path / "resumed", ckpt.resolve_checkpoint(tmp_path / "resumed")
+    )
     assert half.nimg == 128 and resumed.nimg == full.nimg == 256
     assert resumed.step == full.step and resumed.stream.state_dict() == full.stream.state_dict()
     _assert_same(_state(full), _state(resumed))

@@ -1,6 +1,6 @@
 """Adversarial losses and penalties: pure functions of logits, images and networks."""
 
-from gankit.losses import adversarial  # noqa: F401
+from gankit.losses import adversarial, hinge  # noqa: F401
 from gankit.losses.adversarial import AdversarialLoss
 from gankit.losses.penalties import r1_penalty
 

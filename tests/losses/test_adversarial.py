@@ -29,3 +29,11 @@ def test_r1_of_linear_discriminator_is_its_squared_weight_norm():
     real = torch.randn(5, 1, 2, 2, requires_grad=True)
     logits = (real.reshape(5, 4) * w.reshape(1, 4)).sum(1)
     torch.testing.assert_close(r1_penalty(real, logits), torch.tensor(1 + 4 + 9 + 0.25), rtol=1e-6, atol=1e-6)
+
+
+def test_hinge_loss_values():
+    from gankit.losses.hinge import d_hinge, g_hinge
+
+    real, fake = torch.tensor([2.0, 0.5]), torch.tensor([-2.0, 0.0])
+    torch.testing.assert_close(d_hinge(real, fake), torch.tensor((0 + 0.5) / 2 + (0 + 1) / 2))
+    torch.testing.assert_close(g_hinge(fake), torch.tensor(1.0))

@@ -8,7 +8,6 @@ TORCH_PIN := torch==2.13.0
 
 $(BIN)/gankit: pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet $(TORCH_PIN)
 	$(BIN)/pip install --quiet -e '.[dev]'
 	touch $(BIN)/gankit

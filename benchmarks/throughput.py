@@ -394,13 +394,15 @@ def main(argv: list[str] | None = None) -> dict:
         "paired_ratio_vs_frozen_d": paired_ratio(records, args.batch, "gankit", "bare-frozen-d"),
         "full_train": ft,
     }
+    # Save the results before printing them, so a closed stdout cannot lose them.
     section = docs_section(result)
-    print()
-    print(section)
     if args.json:
         args.json.write_text(json.dumps(result, indent=2) + "\n")
     if args.write_docs:
         write_docs(section, result["machine"])
+    print()
+    print(section)
+    if args.write_docs:
         print(f"updated {DOCS_PATH}")
     return result
 

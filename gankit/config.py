@@ -79,6 +79,8 @@ class TrainConfig(Section):
     lr_d: float = Field(2e-4, gt=0)
     betas_g: tuple[float, float] = (0.5, 0.999)
     betas_d: tuple[float, float] = (0.5, 0.999)
+    lr_decay: Literal["constant", "linear"] = "constant"  # linear: to 0 at total_kimg (pix2pix/CycleGAN)
+    lr_decay_start_kimg: float = Field(0.0, ge=0)  # where the linear decay starts
     ema_halflife_kimg: float = Field(10.0, ge=0)  # 0 turns the EMA of G off
     ema_rampup: float | None = Field(0.05, ge=0)  # half-life at most this fraction of images seen
     tick_kimg: float = Field(4.0, gt=0)

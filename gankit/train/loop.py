@@ -92,7 +92,7 @@ class Trainer:
         self.grid_z = torch.randn(GRID_SIZE, self.G.z_dim, generator=torch.Generator().manual_seed(cfg.seed))
 
         # Counters; a resumed run overwrites them.
-        self.step, self.nimg, self.tick = 0, 0, 0
+        self.step, self.nimg, self.tick, self.ema_nimg = 0, 0, 0, 0
         self.elapsed_s = 0.0
         self.collector = TickCollector()
 
@@ -133,6 +133,7 @@ class Trainer:
             "step": self.step,
             "nimg": self.nimg,
             "tick": self.tick,
+            "ema_nimg": self.ema_nimg,
             "elapsed_s": self.elapsed_s,
             "optimizers": {k: opt.state_dict() for k, opt in self.optimizers.items()},
             "stream": self.stream.state_dict(),
@@ -168,6 +169,7 @@ class Trainer:
         self.stream.load_state_dict(state["stream"])
         self.streams.load_state_dict(state["rng"], self.dist.rank)
         self.step, self.nimg, self.tick = int(state["step"]), int(state["nimg"]), int(state["tick"])
+        self.ema_nimg = int(state.get("ema_nimg", self.nimg))
         self.elapsed_s = float(state["elapsed_s"])
 
     # Pictures.
@@ -188,9 +190,22 @@ class Trainer:
         return path
 
     # The loop.
+    def lr_factor(self) -> float:
+        """The learning-rate multiplier now; a pure function of nimg, so resuming needs no extra state."""
+        t = self.cfg.train
+        start, end = t.lr_decay_start_kimg * 1000, t.total_kimg * 1000
+        if t.lr_decay == "constant" or self.nimg <= start or end <= start:
+            return 1.0
+        return max(0.0, 1.0 - (self.nimg - start) / (end - start))
+
     def run_step(self) -> None:
         """Run every phase due at this step."""
         ctx, world = self.ctx, self.dist.world_size
+        if self.cfg.train.lr_decay != "constant":
+            factor = self.lr_factor()
+            for key, base in (("G", self.cfg.train.lr_g), ("D", self.cfg.train.lr_d)):
+                for group in self.optimizers[key].param_groups:
+                    group["lr"] = base * factor
         for phase in self.game.phases:
             if self.step % phase.interval:
                 continue
@@ -209,7 +224,8 @@ class Trainer:
                 opt.step()
                 self.collector.add(terms)
             if phase.optimizer == self.game.ema_after:
-                self.ema.update(self.cfg.train.batch_size, self.nimg)
+                self.ema.update(self.nimg - self.ema_nimg, self.nimg)  # images shown to D since the last update
+                self.ema_nimg = self.nimg
         for net in self.nets.values():
             broadcast_buffers(net, world)
         ctx.scratch.clear()
@@ -258,6 +274,7 @@ class Trainer:
                 self.snapshot_grid()
                 self.save()
             tick_start_nimg, tick_start_time = self.nimg, time.perf_counter()
+            self.elapsed_s += tick_start_time - now  # snapshot time counts in the run's time, not in sec/kimg
         bar.close()
 
 

@@ -118,3 +118,25 @@ def test_interrupted_write_leaves_previous_checkpoint(tiny_cfg, tmp_path):
     assert ckpt.resolve_checkpoint(tmp_path) == good
     prepare_run_dir(tmp_path, cfg)
     assert not junk.exists()
+
+
+def test_linear_lr_decay_reaches_zero_at_the_end(tiny_cfg, tmp_path):
+    trainer = Trainer(tiny_cfg("train.lr_decay=linear", "train.lr_decay_start_kimg=0.064"), tmp_path)
+    trainer.nimg = 32
+    assert trainer.lr_factor() == 1.0
+    trainer.nimg = 96
+    assert trainer.lr_factor() == 0.5
+    trainer.run_step()
+    assert trainer.optimizers["G"].param_groups[0]["lr"] == 0.5 * trainer.cfg.train.lr_g
+    trainer.nimg = 128
+    assert trainer.lr_factor() == 0.0
+
+
+def test_ema_counts_every_image_shown_to_d_with_k_critic_steps(tiny_cfg, tmp_path):
+    """Regression: with d_steps=k the EMA half-life must count all k batches D saw, not one."""
+    trainer = Trainer(tiny_cfg("train.d_steps=3"), tmp_path)
+    calls = []
+    trainer.ema.update = lambda batch, nimg: calls.append((batch, nimg))
+    trainer.run_step()
+    trainer.run_step()
+    assert calls == [(48, 48), (48, 96)]

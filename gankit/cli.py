@@ -7,6 +7,14 @@ import click
 
 from gankit.errors import GankitError
 
+SEED = click.IntRange(0, 2**63 - 1)
+
+
+def pick_device(kind: str):
+    from gankit.train.loop import pick_device as pick
+
+    return pick(kind)
+
 
 def _fail(exc: Exception) -> None:
     click.echo(f"error: {exc}", err=True)
@@ -41,37 +49,49 @@ def train(preset: str, out: Path | None, overrides: tuple[str, ...], resume: str
     """Train a GAN from a preset with optional overrides."""
     from gankit.config import load_config
     from gankit.data.image_io import save_grid
+    from gankit.errors import CheckpointError
     from gankit.train import checkpoint as ckpt
     from gankit.train.loop import Trainer, prepare_run_dir
+    from gankit.train.resume import check_compatible, resume_candidates
+    from gankit.train.stats import truncate_log
 
-    # Validate the config before touching the disk.
+    # Validate the config and the resume target before touching the disk.
     cfg = load_config(preset, list(overrides))
     run_dir = out or Path("runs") / Path(preset).stem
-    trainer = Trainer(cfg, run_dir)
-    log = trainer.log
-
-    # Decide whether this continues an earlier run.
-    resume_from = None
-    existing = ckpt.list_checkpoints(run_dir / "checkpoints") if (run_dir / "checkpoints").is_dir() else []
-    if resume == "auto":
-        resume_from = ckpt.resolve_checkpoint(run_dir) if existing else None
-    elif resume:
-        resume_from = ckpt.resolve_checkpoint(resume)
-    elif existing and not dry_run:
+    if run_dir.exists() and not run_dir.is_dir():
+        raise GankitError(f"--out {run_dir} is a file; the run folder must be a folder (new or earlier run)")
+    candidates = resume_candidates(run_dir, resume)
+    if not candidates and not resume and not dry_run and ckpt.list_checkpoints(run_dir / "checkpoints"):
         raise GankitError(
             f"run folder '{run_dir}' already holds checkpoints; pass --resume auto to continue it or --out a new folder"
         )
-
+    if candidates:
+        check_compatible(cfg, candidates[0])
+    trainer = Trainer(cfg, run_dir)
+    log = trainer.log
     if dry_run:
         log(trainer.describe())
         log("dry run: nothing written")
         return
+
+    # Write the run folder, then restore the newest checkpoint that loads.
     config_path = prepare_run_dir(run_dir, cfg) if trainer.dist.is_main else None
     log(trainer.describe(config_path))
-    if resume_from is not None:
-        trainer.load(resume_from)
-        log(f"resumed from {resume_from} at kimg {trainer.nimg / 1000:.1f}")
-    elif trainer.dist.is_main:
+    for i, candidate in enumerate(candidates):
+        try:
+            trainer.load(candidate)
+        except CheckpointError as exc:
+            if i + 1 == len(candidates):
+                raise
+            log(f"warning: {exc}; falling back to {candidates[i + 1]}")
+            continue
+        dropped = truncate_log(run_dir / "log.jsonl", trainer.tick) if trainer.dist.is_main else 0
+        log(
+            f"resumed from {candidate} at kimg {trainer.nimg / 1000:g}"
+            + (f" ({dropped} later log lines dropped)" if dropped else "")
+        )
+        break
+    if not candidates and trainer.dist.is_main:
         save_grid(trainer.dataset.images[:64], run_dir / "samples" / "reals.png")
     if trainer.nimg >= cfg.train.total_kimg * 1000:
         log(f"already trained to kimg {trainer.nimg / 1000:.1f} (train.total_kimg={cfg.train.total_kimg}); done")
@@ -84,16 +104,20 @@ def train(preset: str, out: Path | None, overrides: tuple[str, ...], resume: str
 @main.command()
 @click.option("--run", "run_path", required=True, type=click.Path(path_type=Path), help="Run or checkpoint folder.")
 @click.option("-n", "num", default=64, show_default=True, type=click.IntRange(min=1), help="Number of samples.")
-@click.option("--seed", default=0, show_default=True, help="Latent seed; the same seed gives the same images.")
+@click.option(
+    "--seed", default=0, show_default=True, type=SEED, help="Latent seed; the same seed gives the same images."
+)
 @click.option("--truncation", default=1.0, show_default=True, type=click.FloatRange(0, 1), help="Truncation psi.")
-@click.option("--out", required=True, type=click.Path(path_type=Path), help="Output PNG grid.")
-@click.option("--device", default="cpu", show_default=True, help="cpu or cuda.")
+@click.option("--out", required=True, type=click.Path(path_type=Path), help="Output grid (.png, .jpg or .webp).")
+@click.option("--device", default="cpu", show_default=True, type=click.Choice(["cpu", "cuda"]), help="Device.")
 def sample(run_path: Path, num: int, seed: int, truncation: float, out: Path, device: str) -> None:
     """Write a grid of samples from a run's EMA generator."""
     from gankit.data.image_io import save_grid
     from gankit.run import Run
 
-    run = Run.load(run_path, device=device)
+    if out.suffix.lower() not in (".png", ".jpg", ".jpeg", ".webp") or out.is_dir():
+        raise GankitError(f"--out {out}: expected an image file name ending in .png, .jpg or .webp")
+    run = Run.load(run_path, device=pick_device(device))
     path = save_grid(run.sample(num, seed=seed, truncation=truncation), out)
     click.echo(f"{num} samples from {run.checkpoint} (kimg {run.kimg:.1f}) -> {path}")
 
@@ -102,14 +126,14 @@ def sample(run_path: Path, num: int, seed: int, truncation: float, out: Path, de
 @click.option("--run", "run_path", required=True, type=click.Path(path_type=Path), help="Run or checkpoint folder.")
 @click.option("--metrics", default="fid", show_default=True, help="Comma-separated metric names.")
 @click.option("--num-samples", type=click.IntRange(min=2), help="Generated samples (default: metrics.num_samples).")
-@click.option("--seed", default=123, show_default=True, help="Latent seed of the generated set.")
-@click.option("--device", default="cpu", show_default=True, help="cpu or cuda.")
+@click.option("--seed", default=123, show_default=True, type=SEED, help="Latent seed of the generated set.")
+@click.option("--device", default="cpu", show_default=True, type=click.Choice(["cpu", "cuda"]), help="Device.")
 def evaluate(run_path: Path, metrics: str, num_samples: int | None, seed: int, device: str) -> None:
     """Evaluate a run's EMA generator; results are printed and appended to the run's metrics.jsonl."""
     from gankit.evaluate import evaluate_run
 
     names = [m.strip() for m in metrics.split(",") if m.strip()]
-    for line in evaluate_run(run_path, names, num_samples=num_samples, seed=seed, device=device):
+    for line in evaluate_run(run_path, names, num_samples=num_samples, seed=seed, device=pick_device(device)):
         click.echo(line)
 
 

@@ -22,7 +22,7 @@ PRESET_DIR = Path(__file__).parent / "presets"
 class Section(BaseModel):
     """Base for config sections: unknown keys are errors, values are checked on assignment."""
 
-    model_config = ConfigDict(extra="forbid", validate_assignment=True)
+    model_config = ConfigDict(extra="forbid", validate_assignment=True, allow_inf_nan=False)
 
 
 class DataConfig(Section):
@@ -79,6 +79,14 @@ class TrainConfig(Section):
     lr_d: float = Field(2e-4, gt=0)
     betas_g: tuple[float, float] = (0.5, 0.999)
     betas_d: tuple[float, float] = (0.5, 0.999)
+
+    @field_validator("betas_g", "betas_d")
+    @classmethod
+    def _betas(cls, v: tuple[float, float]) -> tuple[float, float]:
+        if not all(0 <= b < 1 for b in v):
+            raise ValueError(f"Adam betas {list(v)} must each be in [0, 1), e.g. [0.5, 0.999]")
+        return v
+
     lr_decay: Literal["constant", "linear"] = "constant"  # linear: to 0 at total_kimg (pix2pix/CycleGAN)
     lr_decay_start_kimg: float = Field(0.0, ge=0)  # where the linear decay starts
     ema_halflife_kimg: float = Field(10.0, ge=0)  # 0 turns the EMA of G off
@@ -102,10 +110,10 @@ class MetricsConfig(Section):
 class Config(Section):
     """A whole run's config. `generator` and `discriminator` are validated by their family's options."""
 
-    seed: int = 0
+    seed: int = Field(0, ge=0, lt=2**63)
     data: DataConfig = DataConfig()
-    generator: Any = {"name": "dcgan"}
-    discriminator: Any = {"name": "dcgan"}
+    generator: Any = Field({"name": "dcgan"}, validate_default=True)
+    discriminator: Any = Field({"name": "dcgan"}, validate_default=True)
     loss: LossConfig = LossConfig()
     augment: AugmentConfig = AugmentConfig()
     train: TrainConfig = TrainConfig()
@@ -117,8 +125,9 @@ class Config(Section):
         registry = GENERATORS if info.field_name == "generator" else DISCRIMINATORS
         if isinstance(v, BaseModel):
             v = v.model_dump()
-        if not isinstance(v, dict) or "name" not in v:
-            raise ValueError(f"{info.field_name} must be a mapping with a 'name' key; choices: {registry.names()}")
+        if not isinstance(v, dict) or not isinstance(v.get("name"), str):
+            choices = ", ".join(registry.names())
+            raise ValueError(f"{info.field_name} must be a mapping with a 'name' key naming one of: {choices}")
         entry = registry.get(v["name"], key=f"{info.field_name}.name")
         return entry.options.model_validate(v)
 
@@ -131,8 +140,9 @@ def _section_fields(model: type[BaseModel], raw: dict, path: tuple[str, ...]) ->
             return None
         if part in ("generator", "discriminator") and model is Config:
             registry = GENERATORS if part == "generator" else DISCRIMINATORS
-            name = (raw.get(part) or {}).get("name", "dcgan")
-            if name not in registry.names():
+            section = raw.get(part) if isinstance(raw.get(part), dict) else {}
+            name = section.get("name", "dcgan")
+            if not isinstance(name, str) or name not in registry.names():
                 return None
             model = registry.get(name).options
             raw = raw.get(part) or {}
@@ -193,6 +203,8 @@ def read_yaml(path: str | Path) -> dict:
         data = yaml.safe_load(path.read_text())
     except FileNotFoundError:
         raise ConfigError(f"config file '{path}' does not exist") from None
+    except (IsADirectoryError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"config file '{path}' is not a readable YAML text file ({type(exc).__name__})") from None
     except yaml.YAMLError as exc:
         raise ConfigError(f"config file '{path}' is not valid YAML: {exc}") from None
     if data is None:

@@ -5,7 +5,7 @@ from pathlib import Path
 import torch
 
 from gankit.config import Config, read_yaml, validate
-from gankit.errors import CheckpointError
+from gankit.errors import CheckpointError, ConfigError
 from gankit.nets import build_generator
 from gankit.train import checkpoint as ckpt
 
@@ -51,8 +51,8 @@ class Run:
         Generators with a mapping network truncate in W instead; for a Z-space generator the mean
         latent is the origin, so this is the same rule with w_avg = 0.
         """
-        if not 0 <= truncation <= 1:
-            raise ValueError(f"truncation={truncation} must be in [0, 1]")
+        if not 0 <= truncation <= 1:  # also rejects NaN
+            raise ConfigError(f"truncation={truncation} must be in [0, 1]")
         z = torch.randn(n, self.G.z_dim, generator=torch.Generator().manual_seed(seed))
         return (z * truncation).to(self.device)
 

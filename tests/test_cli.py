@@ -73,7 +73,7 @@ def test_dry_run_writes_nothing(tmp_path):
     run = tmp_path / "dry"
     result = CliRunner().invoke(main, ["train", "--preset", "dcgan-digits", "--out", str(run), "--dry-run"])
     assert result.exit_code == 0, result.output
-    assert "train.batch_size=64" in result.output and "dry run" in result.output and not run.exists()
+    assert "train.batch_size=32" in result.output and "dry run" in result.output and not run.exists()
 
 
 def test_presets_and_help():
@@ -105,3 +105,33 @@ def test_train_on_an_image_folder_and_report_a_bad_file(tmp_path):
     (folder / "05.png").write_bytes((folder / "05.png").read_bytes()[:50])
     result = CliRunner().invoke(main, ["train", "--preset", "dcgan-digits", "--out", str(tmp_path / "run2"), *sets])
     assert result.exit_code == 2 and "05.png" in result.output and "tick" not in result.output
+
+
+def test_resume_with_a_different_model_is_refused_before_writing(trained):
+    """Regression: a resume whose config no longer fits the checkpoint overwrote config.yaml, then crashed."""
+    run, _ = trained
+    before = (run / "config.yaml").read_text()
+    args = ["train", "--preset", "dcgan-digits", "--out", str(run), "--resume", "auto", *_sets("generator.width=16")]
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 2
+    assert "generator.width: checkpoint 8, now 16" in result.output and "Traceback" not in result.output
+    assert (run / "config.yaml").read_text() == before
+
+
+def test_resume_auto_falls_back_to_previous_good_checkpoint(trained):
+    """A truncated newest checkpoint is reported and the previous one is used instead."""
+    run, _ = trained
+    state = run / "checkpoints" / "ckpt-0000000128" / "state.pt"
+    state.write_bytes(state.read_bytes()[:100])
+    more = _sets("train.total_kimg=0.192")
+    result = CliRunner().invoke(main, ["train", "--preset", "dcgan-digits", "--out", str(run), "--resume", "auto", *more])
+    assert result.exit_code == 0, result.output
+    assert "falling back to" in result.output and "resumed from" in result.output and "ckpt-0000000064" in result.output
+    ticks = [json.loads(line)["tick"] for line in (run / "log.jsonl").read_text().splitlines()]
+    assert ticks == [1, 2, 3, 4, 5, 6]  # ticks 3-4 of the lost checkpoint were logged again, not duplicated
+
+
+def test_resume_path_must_exist(tmp_path):
+    args = ["train", "--preset", "dcgan-digits", "--out", str(tmp_path / "r"), "--resume", str(tmp_path / "nope")]
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 2 and "does not exist" in result.output

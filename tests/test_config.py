@@ -67,3 +67,20 @@ def test_bad_yaml_file_names_file(tmp_path):
     path.write_text("train: [unclosed\n")
     with pytest.raises(ConfigError, match="broken.yaml.*not valid YAML"):
         load_config(str(path))
+
+
+def test_config_edge_values_are_rejected_with_the_key():
+    with pytest.raises(ConfigError, match=r"train\.betas_g.*\[0, 1\)"):
+        load_config("dcgan-digits", ["train.betas_g=[0.5, 1.5]"])
+    with pytest.raises(ConfigError, match=r"train\.lr_g.*finite"):
+        load_config("dcgan-digits", ["train.lr_g=inf"])
+    with pytest.raises(ConfigError, match=r"generator.*'name'"):
+        load_config("dcgan-digits", ["generator.name="])
+    with pytest.raises(ConfigError, match=r"seed"):
+        load_config("dcgan-digits", ["seed=99999999999999999999999"])
+
+
+def test_sections_may_be_left_out():
+    """Regression: a YAML file without generator/discriminator sections crashed instead of using defaults."""
+    cfg = validate({"seed": 3})
+    assert cfg.generator.name == "dcgan" and cfg.discriminator.width == 64

@@ -56,8 +56,11 @@ def format_duration(seconds: float) -> str:
 def format_tick(record: dict) -> str:
     """One fixed-width console line for a tick record."""
     parts = []
-    shown = {"time_s"}
+    shown = {"time_s", "kimg"}
     for key, label, fmt in _FIELDS:
+        if key == "kimg" and key in record:
+            parts.append(f"kimg {record['kimg']:<8.{1 if record['kimg'] >= 10 else 3}f}")  # small ticks stay distinct
+            continue
         if key == "time":
             parts.append(f"time {format_duration(record['time_s']):<9s}")
             continue
@@ -79,3 +82,24 @@ class JsonlWriter:
     def write(self, record: dict) -> None:
         with self.path.open("a") as f:
             f.write(json.dumps(record) + "\n")
+
+
+def truncate_log(path: Path, last_tick: int) -> int:
+    """Drop lines of a log.jsonl written after tick `last_tick` (a crash after logging, before checkpointing).
+
+    Returns:
+        The number of lines removed.
+    """
+    path = Path(path)
+    if not path.is_file():
+        return 0
+    lines = path.read_text().splitlines()
+    kept = []
+    for line in lines:
+        try:
+            if json.loads(line).get("tick", 0) <= last_tick:
+                kept.append(line)
+        except json.JSONDecodeError:
+            pass  # a line cut short by the crash
+    path.write_text("".join(f"{line}\n" for line in kept))
+    return len(lines) - len(kept)

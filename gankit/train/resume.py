@@ -1,0 +1,44 @@
+"""Which checkpoint a `gankit train --resume` continues from, and whether the config still fits it."""
+
+from pathlib import Path
+
+from gankit.config import Config, flat_items
+from gankit.errors import CheckpointError, ConfigError
+from gankit.train import checkpoint as ckpt
+
+# Keys a resumed run may change: the schedule's length and bookkeeping, never the model, data or game.
+MAY_CHANGE = ("train.total_kimg", "train.tick_kimg", "train.snapshot_ticks", "train.keep_checkpoints", "train.device")
+
+
+def resume_candidates(run_dir: Path, resume: str | None) -> list[Path]:
+    """Checkpoints to try, best first: for `auto` every complete one of the run, newest first; for a path, that one."""
+    if resume is None:
+        return []
+    if resume == "auto":
+        root = Path(run_dir) / "checkpoints"
+        if not root.is_dir() or not ckpt.list_checkpoints(root):
+            return []
+        newest = ckpt.resolve_checkpoint(run_dir)
+        return [newest] + [c for c in reversed(ckpt.list_checkpoints(root)) if c != newest]
+    path = Path(resume)
+    if not path.exists():
+        raise CheckpointError(f"--resume {resume}: the path does not exist; pass 'auto' or a run or checkpoint folder")
+    if not path.is_dir():
+        raise CheckpointError(f"--resume {resume}: expected a run folder or a checkpoint folder (ckpt-*), got a file")
+    return [ckpt.resolve_checkpoint(path)]
+
+
+def check_compatible(cfg: Config, checkpoint: Path) -> None:
+    """Raise ConfigError naming every key that differs from the checkpoint's config and may not change."""
+    saved = ckpt.load_meta(checkpoint).get("config")
+    if saved is None:
+        return
+    now = dict(item.split("=", 1) for item in flat_items(cfg))
+    before = dict(item.split("=", 1) for item in flat_items(Config.model_validate(saved)))
+    changed = [k for k in now if now[k] != before.get(k) and not k.startswith("metrics.") and k not in MAY_CHANGE]
+    if changed:
+        diffs = "; ".join(f"{k}: checkpoint {before.get(k)}, now {now[k]}" for k in changed)
+        raise ConfigError(
+            f"cannot resume {checkpoint} with a different config ({diffs}); repeat the original run's --set "
+            f"overrides (its config is in {checkpoint.parent.parent / 'config.yaml'}) or train into a new --out"
+        )

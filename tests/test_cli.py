@@ -124,7 +124,9 @@ def test_resume_auto_falls_back_to_previous_good_checkpoint(trained):
     state = run / "checkpoints" / "ckpt-0000000128" / "state.pt"
     state.write_bytes(state.read_bytes()[:100])
     more = _sets("train.total_kimg=0.192")
-    result = CliRunner().invoke(main, ["train", "--preset", "dcgan-digits", "--out", str(run), "--resume", "auto", *more])
+    result = CliRunner().invoke(
+        main, ["train", "--preset", "dcgan-digits", "--out", str(run), "--resume", "auto", *more]
+    )
     assert result.exit_code == 0, result.output
     assert "falling back to" in result.output and "resumed from" in result.output and "ckpt-0000000064" in result.output
     ticks = [json.loads(line)["tick"] for line in (run / "log.jsonl").read_text().splitlines()]

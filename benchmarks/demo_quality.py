@@ -77,13 +77,12 @@ def main() -> None:
         ("all requirements met", "yes" if ok else "no"),
     ]
     table = "| measure | value |\n| --- | --- |\n" + "\n".join(f"| {k} | {v} |" for k, v in rows)
-    command = "python benchmarks/demo_quality.py --write-docs" + "".join(f" --set {kv}" for kv in args.overrides)
+    command = "python benchmarks/demo_quality.py" + (f" --run {args.run}" if args.run else "") + " --write-docs"
+    command += "".join(f" --set {kv}" for kv in args.overrides)
     body = (
         f"{SECTION}\n\nMeasured {time.strftime('%Y-%m-%d')} on {_cpu_model()} ({platform.machine()}), "
         f"feature network `{fid['feature_net']}` (sha256 {fid['feature_net_sha256'][:12]}...), "
-        f"sample seed {fid['seed']}. Command: `{command}`"
-        + (f" (evaluating `{args.run}`)" if args.run else "")
-        + f".\n\n{table}\n"
+        f"sample seed {fid['seed']}. Command: `{command}`.\n\n{table}\n"
     )
     print(body)
     if args.write_docs:

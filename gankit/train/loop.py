@@ -21,7 +21,7 @@ from gankit.data.image_io import save_grid
 from gankit.data.loader import BatchStream
 from gankit.errors import CheckpointError, ConfigError
 from gankit.games.base import Context
-from gankit.nets import build_networks, count_params, module_summary
+from gankit.nets import build_networks, module_summary
 from gankit.registry import GAMES
 from gankit.train import checkpoint as ckpt
 from gankit.train.distributed import (
@@ -287,6 +287,3 @@ def prepare_run_dir(run_dir: Path, cfg: Config) -> Path:
     path.write_text(to_yaml(cfg))
     return path
 
-
-def count_summary(trainer: Trainer) -> str:
-    return f"G {count_params(trainer.G):,} / D {count_params(trainer.D):,} parameters"

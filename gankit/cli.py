@@ -133,6 +133,8 @@ def evaluate(run_path: Path, metrics: str, num_samples: int | None, seed: int, d
     from gankit.evaluate import evaluate_run
 
     names = [m.strip() for m in metrics.split(",") if m.strip()]
+    if not names:
+        raise GankitError("--metrics is empty; name at least one metric, e.g. --metrics fid")
     for line in evaluate_run(run_path, names, num_samples=num_samples, seed=seed, device=pick_device(device)):
         click.echo(line)
 

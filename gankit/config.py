@@ -39,6 +39,10 @@ class DataConfig(Section):
     def _check(self):
         if self.resolution & (self.resolution - 1):
             raise ValueError(f"data.resolution={self.resolution} is not a power of two; use e.g. 16, 32 or 64")
+        if self.source == "digits" and self.path:
+            raise ValueError(
+                f"data.path={self.path!r} is only read with data.source='folder'; set that or drop the path"
+            )
         if self.source == "folder" and not self.path:
             raise ValueError("data.path is required when data.source='folder'; set it to a folder or .zip of images")
         return self

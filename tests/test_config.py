@@ -84,3 +84,8 @@ def test_sections_may_be_left_out():
     """Regression: a YAML file without generator/discriminator sections crashed instead of using defaults."""
     cfg = validate({"seed": 3})
     assert cfg.generator.name == "dcgan" and cfg.discriminator.width == 64
+
+
+def test_data_path_without_folder_source_is_an_error():
+    with pytest.raises(ConfigError, match=r"data\.path='/x' is only read with data\.source='folder'"):
+        load_config("dcgan-digits", ["data.path=/x"])

@@ -286,4 +286,3 @@ def prepare_run_dir(run_dir: Path, cfg: Config) -> Path:
     path = run_dir / "config.yaml"
     path.write_text(to_yaml(cfg))
     return path
-

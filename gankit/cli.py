@@ -49,11 +49,9 @@ def train(preset: str, out: Path | None, overrides: tuple[str, ...], resume: str
     """Train a GAN from a preset with optional overrides."""
     from gankit.config import load_config
     from gankit.data.image_io import save_grid
-    from gankit.errors import CheckpointError
     from gankit.train import checkpoint as ckpt
     from gankit.train.loop import Trainer, prepare_run_dir
-    from gankit.train.resume import check_compatible, resume_candidates
-    from gankit.train.stats import truncate_log
+    from gankit.train.resume import check_compatible, restore_newest, resume_candidates
 
     # Validate the config and the resume target before touching the disk.
     cfg = load_config(preset, list(overrides))
@@ -77,20 +75,8 @@ def train(preset: str, out: Path | None, overrides: tuple[str, ...], resume: str
     # Write the run folder, then restore the newest checkpoint that loads.
     config_path = prepare_run_dir(run_dir, cfg) if trainer.dist.is_main else None
     log(trainer.describe(config_path))
-    for i, candidate in enumerate(candidates):
-        try:
-            trainer.load(candidate)
-        except CheckpointError as exc:
-            if i + 1 == len(candidates):
-                raise
-            log(f"warning: {exc}; falling back to {candidates[i + 1]}")
-            continue
-        dropped = truncate_log(run_dir / "log.jsonl", trainer.tick) if trainer.dist.is_main else 0
-        log(
-            f"resumed from {candidate} at kimg {trainer.nimg / 1000:g}"
-            + (f" ({dropped} later log lines dropped)" if dropped else "")
-        )
-        break
+    if candidates:
+        log(restore_newest(trainer, candidates))
     if not candidates and trainer.dist.is_main:
         save_grid(trainer.dataset.images[:64], run_dir / "samples" / "reals.png")
     if trainer.nimg >= cfg.train.total_kimg * 1000:

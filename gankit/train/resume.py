@@ -5,6 +5,7 @@ from pathlib import Path
 from gankit.config import Config, flat_items
 from gankit.errors import CheckpointError, ConfigError
 from gankit.train import checkpoint as ckpt
+from gankit.train.stats import truncate_log
 
 # Keys a resumed run may change: the schedule's length and bookkeeping, never the model, data or game.
 MAY_CHANGE = ("train.total_kimg", "train.tick_kimg", "train.snapshot_ticks", "train.keep_checkpoints", "train.device")
@@ -42,3 +43,27 @@ def check_compatible(cfg: Config, checkpoint: Path) -> None:
             f"cannot resume {checkpoint} with a different config ({diffs}); repeat the original run's --set "
             f"overrides (its config is in {checkpoint.parent.parent / 'config.yaml'}) or train into a new --out"
         )
+
+
+def restore_newest(trainer, candidates: list[Path]) -> str:
+    """Load the first candidate that loads into `trainer`, warning about each that does not.
+
+    Returns:
+        A line for the log saying what was resumed.
+
+    Raises:
+        CheckpointError: when no candidate loads (the last one's error).
+    """
+    for i, candidate in enumerate(candidates):
+        try:
+            trainer.load(candidate)
+        except CheckpointError as exc:
+            if i + 1 == len(candidates):
+                raise
+            trainer.log(f"warning: {exc}; falling back to {candidates[i + 1]}")
+            continue
+        run_log = trainer.run_dir / "log.jsonl"
+        dropped = truncate_log(run_log, trainer.tick) if trainer.dist.is_main else 0
+        note = f" ({dropped} later log lines dropped)" if dropped else ""
+        return f"resumed from {candidate} at kimg {trainer.nimg / 1000:g}{note}"
+    raise AssertionError("restore_newest needs at least one candidate")

@@ -26,6 +26,10 @@ class DCGANGeneratorOptions(BaseModel):
     width: int = Field(64, ge=1)  # channels at the last hidden layer; doubles at each lower resolution
     max_width: int = Field(512, ge=1)
     discrete_code: int = Field(0, ge=0)  # categories of a discrete latent code read from z; 0 turns it off
+    # "resize": nearest 2x upsampling then a 3x3 convolution instead of each stride-2 transposed
+    # convolution, the remedy for checkerboard artifacts of Odena et al. 2016 ("Deconvolution and
+    # checkerboard artifacts", Distill).
+    upsample: Literal["transposed", "resize"] = "transposed"
 
 
 class DCGANDiscriminatorOptions(BaseModel):
@@ -42,6 +46,13 @@ def _widths(resolution: int, width: int, max_width: int) -> list[int]:
         raise ValueError(f"DCGAN needs a power-of-two resolution >= 8, got {resolution}")
     n = int(math.log2(resolution)) - 2  # maps at 4, 8, ..., resolution/2
     return [min(width * 2 ** (n - 1 - i), max_width) for i in range(n)]
+
+
+def _up(c_in: int, c_out: int, upsample: str, bias: bool) -> list[nn.Module]:
+    """Layers doubling the side of a [N, c_in, H, W] map to [N, c_out, 2H, 2W]."""
+    if upsample == "resize":
+        return [nn.Upsample(scale_factor=2, mode="nearest"), nn.Conv2d(c_in, c_out, 3, 1, 1, bias=bias)]
+    return [nn.ConvTranspose2d(c_in, c_out, 4, 2, 1, bias=bias)]
 
 
 def init_dcgan_weights(module: nn.Module) -> None:
@@ -75,6 +86,7 @@ class DCGANGenerator(nn.Module):
         width: int = 64,
         max_width: int = 512,
         discrete_code: int = 0,
+        upsample: Literal["transposed", "resize"] = "transposed",
     ):
         super().__init__()
         if discrete_code > z_dim:
@@ -88,8 +100,8 @@ class DCGANGenerator(nn.Module):
             nn.ReLU(inplace=True),
         ]
         for c_in, c_out in zip(widths[:-1], widths[1:], strict=True):
-            layers += [nn.ConvTranspose2d(c_in, c_out, 4, 2, 1, bias=False), nn.BatchNorm2d(c_out), nn.ReLU(True)]
-        layers += [nn.ConvTranspose2d(widths[-1], channels, 4, 2, 1), nn.Tanh()]
+            layers += [*_up(c_in, c_out, upsample, bias=False), nn.BatchNorm2d(c_out), nn.ReLU(True)]
+        layers += [*_up(widths[-1], channels, upsample, bias=True), nn.Tanh()]
         self.net = nn.Sequential(*layers)
         init_dcgan_weights(self)
 

@@ -49,3 +49,12 @@ def test_discriminator_norm_options(norm):
     assert D(torch.randn(2, 1, 32, 32)).shape == (2,)
     has_sn = any("parametrizations" in k for k in D.state_dict())
     assert has_sn == (norm == "spectral")
+
+
+@pytest.mark.parametrize("resolution", [8, 16, 32])
+def test_resize_upsampling_keeps_shapes_and_replaces_every_transposed_stride_two_layer(resolution):
+    """upsample="resize": same output shape, and only the 1x1 -> 4x4 projection stays transposed."""
+    G = DCGANGenerator(resolution, 1, z_dim=16, width=8, upsample="resize")
+    assert G(torch.randn(2, 16)).shape == (2, 1, resolution, resolution)
+    assert sum(isinstance(m, torch.nn.ConvTranspose2d) for m in G.modules()) == 1
+    assert sum(isinstance(m, torch.nn.Upsample) for m in G.modules()) == int(torch.log2(torch.tensor(resolution))) - 2

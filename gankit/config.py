@@ -28,7 +28,7 @@ class Section(BaseModel):
 class DataConfig(Section):
     """Where the training images come from."""
 
-    source: Literal["digits", "folder"] = "digits"
+    source: Literal["digits", "stacked-digits", "folder"] = "digits"
     path: str | None = None  # folder or .zip of images, for source 'folder'
     resolution: int = Field(32, ge=4, le=2048)
     channels: Literal[1, 3] = 1
@@ -39,9 +39,10 @@ class DataConfig(Section):
     def _check(self):
         if self.resolution & (self.resolution - 1):
             raise ValueError(f"data.resolution={self.resolution} is not a power of two; use e.g. 16, 32 or 64")
-        if self.source == "digits" and self.path:
+        if self.source != "folder" and self.path:
             raise ValueError(
-                f"data.path={self.path!r} is only read with data.source='folder'; set that or drop the path"
+                f"data.path={self.path!r} is only read with data.source='folder', not '{self.source}'; "
+                "set that or drop the path"
             )
         if self.source == "folder" and not self.path:
             raise ValueError("data.path is required when data.source='folder'; set it to a folder or .zip of images")

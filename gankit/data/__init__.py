@@ -1,6 +1,7 @@
 """Built-in datasets, image folders and zips, and the batch stream."""
 
 from gankit.data.dataset import ImageDataset, to_float, to_uint8
+from gankit.errors import ConfigError
 
 __all__ = ["ImageDataset", "open_dataset", "to_float", "to_uint8"]
 
@@ -11,6 +12,12 @@ def open_dataset(data_cfg, split: str = "train", progress: bool = True) -> Image
         from gankit.data.digits import load_digits_dataset
 
         return load_digits_dataset(split, data_cfg.resolution, data_cfg.channels)
+    if data_cfg.source == "stacked-digits":
+        from gankit.data.stacked_digits import load_stacked_digits
+
+        if data_cfg.channels != 3:
+            raise ConfigError(f"data.channels={data_cfg.channels}: stacked digits have 3 channels; set data.channels=3")
+        return load_stacked_digits(split, data_cfg.resolution, num_images=data_cfg.max_images)
     from gankit.data.image_folder import load_image_folder
 
     return load_image_folder(

@@ -14,6 +14,7 @@ import torch.nn.functional as F
 from pydantic import BaseModel, ConfigDict, Field
 from torch import nn
 
+from gankit.nn.minibatch_std import MinibatchStd
 from gankit.nn.shape import check_shape
 from gankit.nn.spectral_norm import spectral_norm
 from gankit.registry import DISCRIMINATORS, GENERATORS
@@ -38,6 +39,7 @@ class DCGANDiscriminatorOptions(BaseModel):
     width: int = Field(64, ge=1)  # channels after the first convolution; doubles at each lower resolution
     max_width: int = Field(512, ge=1)
     norm: Literal["batch", "spectral", "none"] = "batch"  # "spectral": SNGAN's D normalization instead of BN
+    minibatch_std_group: int = Field(0, ge=0)  # append a minibatch-std channel at 4x4 (PGGAN); 0 turns it off
 
 
 def _widths(resolution: int, width: int, max_width: int) -> list[int]:
@@ -125,6 +127,7 @@ class DCGANDiscriminator(nn.Module):
         width: int = 64,
         max_width: int = 512,
         norm: Literal["batch", "spectral", "none"] = "batch",
+        minibatch_std_group: int = 0,
     ):
         super().__init__()
         self.resolution, self.channels = resolution, channels
@@ -133,7 +136,9 @@ class DCGANDiscriminator(nn.Module):
         for c_in, c_out in zip(widths[:-1], widths[1:], strict=True):
             norm_layer = [nn.BatchNorm2d(c_out)] if norm == "batch" else []
             layers += [nn.Conv2d(c_in, c_out, 4, 2, 1, bias=norm != "batch"), *norm_layer, nn.LeakyReLU(0.2, True)]
-        layers += [nn.Conv2d(widths[-1], 1, 4, 1, 0)]  # [N, w, 4, 4] -> [N, 1, 1, 1]
+        if minibatch_std_group:
+            layers.append(MinibatchStd(minibatch_std_group))  # [N, w, 4, 4] -> [N, w + 1, 4, 4]
+        layers += [nn.Conv2d(widths[-1] + bool(minibatch_std_group), 1, 4, 1, 0)]  # [N, w, 4, 4] -> [N, 1, 1, 1]
         self.net = nn.Sequential(*layers)
         init_dcgan_weights(self)
         if norm == "spectral":

@@ -58,3 +58,13 @@ def test_resize_upsampling_keeps_shapes_and_replaces_every_transposed_stride_two
     assert G(torch.randn(2, 16)).shape == (2, 1, resolution, resolution)
     assert sum(isinstance(m, torch.nn.ConvTranspose2d) for m in G.modules()) == 1
     assert sum(isinstance(m, torch.nn.Upsample) for m in G.modules()) == int(torch.log2(torch.tensor(resolution))) - 2
+
+
+def test_minibatch_std_discriminator_reacts_to_batch_spread():
+    """With minibatch std on, D's logit for a sample depends on the other samples in its group."""
+    D = DCGANDiscriminator(16, 1, width=8, minibatch_std_group=4).eval()
+    x = torch.randn(4, 1, 16, 16)
+    y = x.clone()
+    y[1:] = torch.randn(3, 1, 16, 16)
+    assert D(x).shape == (4,)
+    assert not torch.allclose(D(x)[0], D(y)[0])

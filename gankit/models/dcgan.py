@@ -31,6 +31,7 @@ class DCGANGeneratorOptions(BaseModel):
     # convolution, the remedy for checkerboard artifacts of Odena et al. 2016 ("Deconvolution and
     # checkerboard artifacts", Distill).
     upsample: Literal["transposed", "resize"] = "transposed"
+    extra_convs: int = Field(0, ge=0)  # 3x3 stride-1 conv+BN+ReLU layers after each upsampling (SNGAN's "standard CNN")
 
 
 class DCGANDiscriminatorOptions(BaseModel):
@@ -40,6 +41,7 @@ class DCGANDiscriminatorOptions(BaseModel):
     max_width: int = Field(512, ge=1)
     norm: Literal["batch", "spectral", "none"] = "batch"  # "spectral": SNGAN's D normalization instead of BN
     minibatch_std_group: int = Field(0, ge=0)  # append a minibatch-std channel at 4x4 (PGGAN); 0 turns it off
+    extra_convs: int = Field(0, ge=0)  # 3x3 stride-1 conv layers after each downsampling (SNGAN's "standard CNN")
 
 
 def _widths(resolution: int, width: int, max_width: int) -> list[int]:
@@ -89,6 +91,7 @@ class DCGANGenerator(nn.Module):
         max_width: int = 512,
         discrete_code: int = 0,
         upsample: Literal["transposed", "resize"] = "transposed",
+        extra_convs: int = 0,
     ):
         super().__init__()
         if discrete_code > z_dim:
@@ -103,6 +106,8 @@ class DCGANGenerator(nn.Module):
         ]
         for c_in, c_out in zip(widths[:-1], widths[1:], strict=True):
             layers += [*_up(c_in, c_out, upsample, bias=False), nn.BatchNorm2d(c_out), nn.ReLU(True)]
+            for _ in range(extra_convs):
+                layers += [nn.Conv2d(c_out, c_out, 3, 1, 1, bias=False), nn.BatchNorm2d(c_out), nn.ReLU(True)]
         layers += [*_up(widths[-1], channels, upsample, bias=True), nn.Tanh()]
         self.net = nn.Sequential(*layers)
         init_dcgan_weights(self)
@@ -128,14 +133,22 @@ class DCGANDiscriminator(nn.Module):
         max_width: int = 512,
         norm: Literal["batch", "spectral", "none"] = "batch",
         minibatch_std_group: int = 0,
+        extra_convs: int = 0,
     ):
         super().__init__()
         self.resolution, self.channels = resolution, channels
         widths = _widths(resolution, width, max_width)[::-1]  # resolution/2 down to 4
+
+        def stride_one(c: int) -> list[nn.Module]:  # extra 3x3 layers at one resolution
+            norm_layer = [nn.BatchNorm2d(c)] if norm == "batch" else []
+            return [nn.Conv2d(c, c, 3, 1, 1, bias=norm != "batch"), *norm_layer, nn.LeakyReLU(0.2, True)]
+
         layers: list[nn.Module] = [nn.Conv2d(channels, widths[0], 4, 2, 1), nn.LeakyReLU(0.2, inplace=True)]
+        layers += [m for _ in range(extra_convs) for m in stride_one(widths[0])]
         for c_in, c_out in zip(widths[:-1], widths[1:], strict=True):
             norm_layer = [nn.BatchNorm2d(c_out)] if norm == "batch" else []
             layers += [nn.Conv2d(c_in, c_out, 4, 2, 1, bias=norm != "batch"), *norm_layer, nn.LeakyReLU(0.2, True)]
+            layers += [m for _ in range(extra_convs) for m in stride_one(c_out)]
         if minibatch_std_group:
             layers.append(MinibatchStd(minibatch_std_group))  # [N, w, 4, 4] -> [N, w + 1, 4, 4]
         layers += [nn.Conv2d(widths[-1] + bool(minibatch_std_group), 1, 4, 1, 0)]  # [N, w, 4, 4] -> [N, 1, 1, 1]

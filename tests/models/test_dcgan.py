@@ -68,3 +68,14 @@ def test_minibatch_std_discriminator_reacts_to_batch_spread():
     y[1:] = torch.randn(3, 1, 16, 16)
     assert D(x).shape == (4,)
     assert not torch.allclose(D(x)[0], D(y)[0])
+
+
+@pytest.mark.parametrize("extra", [1, 2])
+def test_extra_stride_one_convolutions_keep_the_pair_compatible(extra):
+    """extra_convs adds 3x3 layers per resolution in G and D without changing any input or output shape."""
+    G = DCGANGenerator(16, 1, z_dim=16, width=8, extra_convs=extra)
+    D = DCGANDiscriminator(16, 1, width=8, extra_convs=extra)
+    plain = DCGANDiscriminator(16, 1, width=8)
+    assert D(G(torch.randn(2, 16))).shape == (2,)
+    n_conv3 = sum(isinstance(m, torch.nn.Conv2d) and m.kernel_size == (3, 3) for m in D.modules())
+    assert n_conv3 == 2 * extra and len(list(D.modules())) > len(list(plain.modules()))

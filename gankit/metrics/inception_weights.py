@@ -34,22 +34,29 @@ def file_sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-def missing_weights_message(name: str, file_name: str, sha256: str, size: int | None, tried: list[Path]) -> str:
-    """The error text for a weight file that is not where gankit looks, saying which file and where to put it."""
-    size_text = f", {size:,} bytes" if size else ""
-    return (
-        f"the {name} weights are missing: looked for {', '.join(str(p) for p in tried)}. gankit never downloads "
-        f"weights; get the file {file_name} (sha256 {sha256}{size_text}) and put it at {cache_dir() / file_name}, "
-        f"or pass its path (CLI: --{name}-weights PATH; config: metrics.{name}_weights)"
-    )
+INCEPTION_HOW = "or pass its path (CLI: --inception-weights PATH; config: metrics.inception_weights)"
 
 
-def resolve_weights(path: str | Path | None, file_name: str, name: str, sha256: str, size: int | None) -> Path:
-    """The weight file to use: `path` when given, else the cache folder's copy; raise when neither exists."""
-    tried = [Path(path).expanduser()] if path is not None else [cache_dir() / file_name]
-    if not tried[0].is_file():
-        raise CheckpointError(missing_weights_message(name, file_name, sha256, size, tried))
-    return tried[0]
+def resolve_weights(path: str | Path | None, file_name: str, name: str, identity: str, how: str) -> Path:
+    """The weight file to use: `path` when given, else the cache folder's copy.
+
+    Args:
+        path: the user's file, or None for the cache folder's `file_name`.
+        file_name: the standard file name.
+        name: the network, for the message.
+        identity: how to recognise the file (its sha256 and size), for the message.
+        how: the other ways to pass the file, for the message.
+
+    Raises:
+        CheckpointError: naming the place looked at, the file, its identity and where to put it.
+    """
+    tried = Path(path).expanduser() if path is not None else cache_dir() / file_name
+    if not tried.is_file():
+        raise CheckpointError(
+            f"the {name} weights are missing: looked for {tried}. gankit never downloads weights; get the file "
+            f"{file_name} ({identity}) and put it at {cache_dir() / file_name}, {how}"
+        )
+    return tried
 
 
 def load_inception(
@@ -72,7 +79,8 @@ def load_inception(
             or its keys and shapes do not fit the network.
     """
     # Find the file and check its hash.
-    file = resolve_weights(path, INCEPTION_FILE, "inception", INCEPTION_SHA256, INCEPTION_BYTES)
+    identity = f"sha256 {INCEPTION_SHA256}, {INCEPTION_BYTES:,} bytes"
+    file = resolve_weights(path, INCEPTION_FILE, "inception", identity, INCEPTION_HOW)
     digest = file_sha256(file)
     if expected_sha256 is not None and digest != expected_sha256:
         raise CheckpointError(

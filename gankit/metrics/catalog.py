@@ -113,3 +113,5 @@ def dc_metric(sets: FeatureSets, options: DcOptions) -> tuple[dict[str, Any], di
 
 
 NEEDS_PROBS = {"is"}
+# TODO(PPL in gankit eval; needs a generator with a mapping network, StyleGAN is built on another branch): PPL is
+# only reachable through gankit.metrics.ppl.perceptual_path_length(G.mapping, G.synthesis, lpips, ...) for now.

@@ -110,18 +110,29 @@ def sample(run_path: Path, num: int, seed: int, truncation: float, out: Path, de
 
 @main.command(name="eval")
 @click.option("--run", "run_path", required=True, type=click.Path(path_type=Path), help="Run or checkpoint folder.")
-@click.option("--metrics", default="fid", show_default=True, help="Comma-separated metric names.")
+@click.option("--metrics", default="fid", show_default=True, help="Comma-separated: fid, kid, is, pr, dc.")
 @click.option("--num-samples", type=click.IntRange(min=2), help="Generated samples (default: metrics.num_samples).")
 @click.option("--seed", default=123, show_default=True, type=SEED, help="Latent seed of the generated set.")
 @click.option("--device", default="cpu", show_default=True, type=click.Choice(["cpu", "cuda"]), help="Device.")
-def evaluate(run_path: Path, metrics: str, num_samples: int | None, seed: int, device: str) -> None:
+@click.option("--features", type=click.Choice(["digits", "inception"]), help="Feature network (default: config).")
+@click.option("--inception-weights", type=click.Path(path_type=Path), help="pt_inception-2015-12-05-6726825d.pth.")
+def evaluate(
+    run_path: Path,
+    metrics: str,
+    num_samples: int | None,
+    seed: int,
+    device: str,
+    features: str | None = None,
+    inception_weights: Path | None = None,
+) -> None:
     """Evaluate a run's EMA generator; results are printed and appended to the run's metrics.jsonl."""
     from gankit.evaluate import evaluate_run
 
     names = [m.strip() for m in metrics.split(",") if m.strip()]
     if not names:
         raise GankitError("--metrics is empty; name at least one metric, e.g. --metrics fid")
-    for line in evaluate_run(run_path, names, num_samples=num_samples, seed=seed, device=pick_device(device)):
+    options = {"features": features, "inception_weights": inception_weights}
+    for line in evaluate_run(run_path, names, num_samples, seed, pick_device(device), **options):
         click.echo(line)
 
 

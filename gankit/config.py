@@ -107,9 +107,10 @@ class TrainConfig(Section):
 class MetricsConfig(Section):
     """Metrics that `gankit eval` computes by default."""
 
-    names: list[Literal["fid"]] = ["fid"]
+    names: list[Literal["fid", "kid", "is", "pr", "dc"]] = ["fid"]
     num_samples: int = Field(1000, ge=2)
-    feature_net: Literal["digits"] = "digits"
+    feature_net: Literal["digits", "inception"] = "digits"
+    inception_weights: str | None = None  # the FID Inception weight file; default ~/.cache/gankit/
 
 
 class Config(Section):

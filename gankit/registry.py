@@ -15,7 +15,7 @@ from pydantic import BaseModel
 from gankit.errors import ConfigError
 
 # Modules whose import fills the registries; imported on first lookup, never at package import.
-_PROVIDERS = ("gankit.models", "gankit.losses", "gankit.games")
+_PROVIDERS = ("gankit.models", "gankit.losses", "gankit.games", "gankit.metrics.catalog")
 
 
 @dataclass(frozen=True)
@@ -71,3 +71,5 @@ GENERATORS = Registry("generator")
 DISCRIMINATORS = Registry("discriminator")
 LOSSES = Registry("loss")
 GAMES = Registry("game")
+METRICS = Registry("metric")
+FEATURE_NETS = Registry("feature network")

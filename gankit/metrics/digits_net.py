@@ -15,7 +15,7 @@ import torch
 from torch import nn
 
 from gankit.errors import CheckpointError
-from gankit.metrics.preprocess import prepare_for_features
+from gankit.metrics.preprocess import describe_preprocessing, prepare_for_features
 from gankit.nn.shape import check_shape
 
 ARCHITECTURE = "digits-cnn-v1"
@@ -40,6 +40,7 @@ class DigitsFeatureNet(nn.Module):
         channels: input channels.
         feature_dim: length of `features(x)`.
         weight_sha256: sha256 of the weights file it was loaded from, or None for an untrained net.
+        preprocessing: the preprocessing rule in words, as written into metric records.
     """
 
     name = "digits-cnn"
@@ -47,6 +48,7 @@ class DigitsFeatureNet(nn.Module):
     channels = 1
     feature_dim = 128
     num_classes = 10
+    preprocessing = describe_preprocessing(resolution, channels, mean=127.5, std=127.5, antialias=True)
 
     def __init__(self, dropout: float = 0.2) -> None:
         super().__init__()

@@ -6,8 +6,9 @@ PNG copy give identical features. Then, in this order, on float copies of the 0.
 
 1. Channels: RGB -> grey with the ITU-R BT.601 luma weights (0.299, 0.587, 0.114) when the network wants one
    channel; grey is repeated when it wants three.
-2. Size: bilinear resize to the network's input size with antialias=True and align_corners=False (skipped when
-   the size already matches).
+2. Size: bilinear resize to the network's input size with align_corners=False (skipped when the size already
+   matches), antialiased for gankit's own networks; the Inception network keeps the reference port's plain
+   bilinear resize (antialias=False), so its features match the published FID pipeline.
 3. Values: (x - mean) / std, with the network's mean and std given on the 0..255 scale.
 """
 
@@ -38,6 +39,7 @@ def prepare_for_features(
     channels: int,
     mean: float = 127.5,
     std: float = 127.5,
+    antialias: bool = True,
 ) -> torch.Tensor:
     """Turn real or generated images into a feature network's input.
 
@@ -48,6 +50,7 @@ def prepare_for_features(
         channels: the network's input channels, 1 (grey) or 3 (RGB).
         mean: subtracted from the 0..255 values after resizing.
         std: divides the values after subtracting `mean`.
+        antialias: whether the bilinear resize is antialiased (it only matters when shrinking).
 
     Returns:
         float32 [N, channels, resolution, resolution], (pixel - mean) / std, on the device of `images`.
@@ -84,7 +87,16 @@ def prepare_for_features(
 
     # Resize with the one fixed rule.
     if tuple(x.shape[-2:]) != (resolution, resolution):
-        x = F.interpolate(x, size=(resolution, resolution), mode="bilinear", align_corners=False, antialias=True)
+        x = F.interpolate(x, size=(resolution, resolution), mode="bilinear", align_corners=False, antialias=antialias)
 
     # Normalise.
     return (x - mean) / std
+
+
+def describe_preprocessing(resolution: int, channels: int, mean: float, std: float, antialias: bool = True) -> str:
+    """The preprocessing rule in words, as written into metric records (records that differ here never compare)."""
+    colour = "BT.601 grey" if channels == 1 else "RGB (grey repeated)"
+    resize = "antialiased bilinear" if antialias else "bilinear (no antialias)"
+    return (
+        f"to_uint8; {colour}; {resize} resize to {resolution}x{resolution}, align_corners=False; (x - {mean}) / {std}"
+    )

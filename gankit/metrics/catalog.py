@@ -1,0 +1,117 @@
+"""The metric registry: each metric is a function of feature sets, with a typed options model.
+
+`gankit eval --metrics fid,kid,is,pr,dc` looks every name up here (`gankit.registry.METRICS`). A metric gets the
+features of the real and generated sets (and the generated images' class probabilities when it needs them) and
+returns its results and the settings it used; the settings go into the record, so records made with other
+settings never compare.
+"""
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from pydantic import BaseModel, ConfigDict, Field
+
+from gankit.metrics import feature_nets  # noqa: F401  (fills FEATURE_NETS)
+from gankit.metrics.fid import fid_from_features
+from gankit.metrics.inception_score import inception_score
+from gankit.metrics.kid import kid_from_features
+from gankit.metrics.prdc import density_coverage, precision_recall
+from gankit.registry import METRICS
+
+
+@dataclass
+class FeatureSets:
+    """What metrics are computed from.
+
+    Attributes:
+        real: float64 [N_real, D] features of the real set.
+        fake: float64 [N_gen, D] features of the generated set.
+        fake_probs: float64 [N_gen, K] class probabilities of the generated set, when a metric needs them.
+        reference: float64 [N_ref, D] features of a second real set (FID's finite-sample reference), or None.
+    """
+
+    real: np.ndarray
+    fake: np.ndarray
+    fake_probs: np.ndarray | None = None
+    reference: np.ndarray | None = None
+
+
+class _Options(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class FidOptions(_Options):
+    """FID has no settings."""
+
+
+class KidOptions(_Options):
+    """KID settings. `subset_size` None means min(1000, N_real, N_gen); the size used is recorded."""
+
+    subset_size: int | None = Field(None, ge=2)
+    num_subsets: int = Field(100, ge=1)
+    seed: int = Field(0, ge=0)
+
+
+class IsOptions(_Options):
+    """Inception Score: the number of consecutive parts (10 in the original evaluation)."""
+
+    splits: int = Field(10, ge=1)
+
+
+class PrOptions(_Options):
+    """Precision/recall: neighbour rank of the manifold radii (3 in Kynkaanniemi et al. 2019)."""
+
+    k: int = Field(3, ge=1)
+
+
+class DcOptions(_Options):
+    """Density/coverage: neighbour rank of the real radii (5 in Naeem et al. 2020)."""
+
+    k: int = Field(5, ge=1)
+
+
+@METRICS.register("fid", options=FidOptions)
+def fid_metric(sets: FeatureSets, options: FidOptions) -> tuple[dict[str, Any], dict[str, Any]]:
+    """FID of generated vs real; with a reference set, also the reference's FID and the ratio of the two."""
+    value = fid_from_features(sets.fake, sets.real)
+    results: dict[str, Any] = {"value": value}
+    if sets.reference is not None:
+        reference = fid_from_features(sets.reference, sets.real)
+        results.update(reference=reference, ratio=value / reference if reference > 0 else float("inf"))
+    return results, {}
+
+
+@METRICS.register("kid", options=KidOptions)
+def kid_metric(sets: FeatureSets, options: KidOptions) -> tuple[dict[str, Any], dict[str, Any]]:
+    """KID mean (`value`) and std over random subsets."""
+    size = options.subset_size or min(1000, len(sets.real), len(sets.fake))
+    mean, std = kid_from_features(sets.real, sets.fake, size, options.num_subsets, options.seed)
+    return {"value": mean, "std": std}, {"subset_size": size, "num_subsets": options.num_subsets, "seed": options.seed}
+
+
+@METRICS.register("is", options=IsOptions)
+def is_metric(sets: FeatureSets, options: IsOptions) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Inception Score mean (`value`) and std over the splits, from the generated set's class probabilities."""
+    assert sets.fake_probs is not None, "evaluate passes class probabilities to the IS metric"
+    mean, std = inception_score(sets.fake_probs, options.splits)
+    return {"value": mean, "std": std}, {"splits": options.splits}
+
+
+@METRICS.register("pr", options=PrOptions)
+def pr_metric(sets: FeatureSets, options: PrOptions) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Improved precision and recall."""
+    precision, recall = precision_recall(sets.real, sets.fake, k=options.k)
+    return {"precision": precision, "recall": recall}, {"k": options.k}
+
+
+@METRICS.register("dc", options=DcOptions)
+def dc_metric(sets: FeatureSets, options: DcOptions) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Density and coverage."""
+    density, coverage = density_coverage(sets.real, sets.fake, k=options.k)
+    return {"density": density, "coverage": coverage}, {"k": options.k}
+
+
+NEEDS_PROBS = {"is"}
+# TODO(PPL in gankit eval; needs a generator with a mapping network, StyleGAN is built on another branch): PPL is
+# only reachable through gankit.metrics.ppl.perceptual_path_length(G.mapping, G.synthesis, lpips, ...) for now.

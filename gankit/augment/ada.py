@@ -181,15 +181,24 @@ class ADA(Augment):
         moved = (matrix != torch.eye(3, device=device)).flatten(1).any(dim=1)
         return matrix, moved
 
-    def resample(self, imgs: list[torch.Tensor], matrix: torch.Tensor, moved: torch.Tensor) -> list[torch.Tensor]:
-        """Warp every batch with the sampling matrix [N, 3, 3] (pixel units) in one `grid_sample`."""
+    def resample(
+        self, imgs: list[torch.Tensor], matrix: torch.Tensor, moved: torch.Tensor, padding: str = "reflection"
+    ) -> list[torch.Tensor]:
+        """Warp every batch with the sampling matrix [N, 3, 3] (pixel units) in one `grid_sample`.
+
+        Args:
+            imgs: batches [N, C_i, H, W].
+            matrix: output pixel coordinates (about the centre) -> input coordinates, [N, 3, 3].
+            moved: [N] bool; images where it is False are returned untouched.
+            padding: `grid_sample`'s padding mode; the pipeline uses "reflection".
+        """
         n, _, h, w = imgs[0].shape
         to_pixels = torch.diag(torch.tensor([w / 2, h / 2, 1.0], device=matrix.device))
         to_unit = torch.diag(torch.tensor([2 / w, 2 / h, 1.0], device=matrix.device))
         theta = (to_unit @ matrix @ to_pixels)[:, :2, :]  # [N, 2, 3] in grid_sample's [-1, 1] coordinates
         stacked = torch.cat(imgs, dim=1) if len(imgs) > 1 else imgs[0]  # one warp keeps a pair aligned
         grid = F.affine_grid(theta, list(stacked.shape), align_corners=False)  # [N, H, W, 2]
-        warped = F.grid_sample(stacked, grid, mode=self.interpolation, padding_mode="reflection", align_corners=False)
+        warped = F.grid_sample(stacked, grid, mode=self.interpolation, padding_mode=padding, align_corners=False)
         warped = torch.where(moved[:, None, None, None], warped, stacked)  # untouched images stay bit-exact
         return list(warped.split([img.shape[1] for img in imgs], dim=1))
 

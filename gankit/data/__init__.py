@@ -10,7 +10,7 @@ def open_dataset(data_cfg, split: str = "train", progress: bool = True) -> Image
     if data_cfg.source == "digits":
         from gankit.data.digits import load_digits_dataset
 
-        return load_digits_dataset(split, data_cfg.resolution, data_cfg.channels)
+        return load_digits_dataset(split, data_cfg.resolution, data_cfg.channels, data_cfg.max_images)
     from gankit.data.image_folder import load_image_folder
 
     return load_image_folder(

@@ -19,6 +19,7 @@ from gankit.config import Config, describe, to_yaml
 from gankit.data import open_dataset
 from gankit.data.image_io import save_grid
 from gankit.data.loader import BatchStream
+from gankit.data.transforms import DatasetTransform
 from gankit.errors import CheckpointError, ConfigError
 from gankit.games.base import Context
 from gankit.nets import build_networks, module_summary
@@ -65,8 +66,16 @@ class Trainer:
 
         # Open the data and the batch stream.
         self.dataset = open_dataset(cfg.data, "train", progress=self.dist.is_main)
+        transform = DatasetTransform(cfg.augment.dataset, cfg.seed) if cfg.augment.dataset.active else None
         self.stream = BatchStream(
-            self.dataset, t.batch_size, cfg.seed, self.dist.rank, self.dist.world_size, self.device, t.channels_last
+            self.dataset,
+            t.batch_size,
+            cfg.seed,
+            self.dist.rank,
+            self.dist.world_size,
+            self.device,
+            t.channels_last,
+            transform,
         )
         self.local_batch = t.batch_size // self.dist.world_size
 

@@ -13,6 +13,7 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from gankit.augment.options import AdaOptions, DatasetTransformOptions
 from gankit.errors import ConfigError
 from gankit.registry import DISCRIMINATORS, GENERATORS, LOSSES, suggest
 
@@ -65,11 +66,23 @@ class LossConfig(Section):
 
 
 class AugmentConfig(Section):
-    """Differentiable augmentation applied to every image D sees (DiffAugment, Zhao et al. 2020)."""
+    """Augmentation: DiffAugment (Zhao et al. 2020) or ADA (Karras et al. 2020) on every image D sees,
+    and transforms of the reals as they leave the dataset."""
 
     diffaugment: list[Literal["color", "translation", "cutout"]] = []
     translation_ratio: float = Field(0.125, ge=0, le=0.5)
     cutout_ratio: float = Field(0.5, ge=0, le=1)
+    ada: AdaOptions = AdaOptions()
+    dataset: DatasetTransformOptions = DatasetTransformOptions()
+
+    @model_validator(mode="after")
+    def _one_kind(self):
+        if self.diffaugment and self.ada.mode != "none":
+            raise ValueError(
+                f"augment.diffaugment={self.diffaugment} and augment.ada.mode={self.ada.mode!r} are both set; "
+                "pick one (set augment.diffaugment=[] or augment.ada.mode=none)"
+            )
+        return self
 
 
 class TrainConfig(Section):

@@ -11,7 +11,7 @@ def open_dataset(data_cfg, split: str = "train", progress: bool = True) -> Image
     if data_cfg.source == "digits":
         from gankit.data.digits import load_digits_dataset
 
-        return load_digits_dataset(split, data_cfg.resolution, data_cfg.channels)
+        return load_digits_dataset(split, data_cfg.resolution, data_cfg.channels, data_cfg.max_images)
     if data_cfg.source == "stacked-digits":
         from gankit.data.stacked_digits import load_stacked_digits
 

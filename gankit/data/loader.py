@@ -1,5 +1,7 @@
 """A seeded, resumable batch stream over an in-memory dataset, sharded across ranks."""
 
+from collections.abc import Callable
+
 import torch
 
 from gankit.data.dataset import ImageDataset, to_float
@@ -19,6 +21,7 @@ class BatchStream:
         rank, world_size: this process's place in the job.
         device: where batches go.
         channels_last: whether batches use the channels-last memory format.
+        transform: (images, epoch, offset) -> images, applied to each float batch (dataset-side augmentation).
     """
 
     def __init__(
@@ -30,6 +33,7 @@ class BatchStream:
         world_size: int = 1,
         device: torch.device | str = "cpu",
         channels_last: bool = False,
+        transform: Callable[[torch.Tensor, int, int], torch.Tensor] | None = None,
     ) -> None:
         if batch_size % world_size:
             raise ConfigError(
@@ -42,6 +46,7 @@ class BatchStream:
         self.rank, self.world_size = rank, world_size
         self.device = torch.device(device)
         self.channels_last = channels_last
+        self.transform = transform
         self.epoch, self.position = 0, 0
         self._perm = self._permutation(0)
 
@@ -64,6 +69,9 @@ class BatchStream:
         """(images [B, C, H, W] float in [-1, 1] on the device, labels [B] or None)."""
         idx = self.next_indices()
         img = to_float(self.dataset.images[idx].to(self.device, non_blocking=True))
+        if self.transform is not None:
+            offset = self.position - self.batch_size + self.rank * len(idx)  # this slice's place in the epoch's order
+            img = self.transform(img, self.epoch, offset)
         if self.channels_last:
             img = img.contiguous(memory_format=torch.channels_last)
         labels = self.dataset.labels

@@ -14,7 +14,8 @@ class Context:
     Attributes:
         nets: the networks by name ("G", "D", ...), in training mode.
         sample_z: n -> latents [n, z_dim] from the run's latent stream.
-        augment: the transform applied to every image D sees ([N, C, H, W] -> same).
+        augment: the transform applied to every image D sees ([N, C, H, W] -> same); called with
+            several batches (a translation pair) it applies one shared transform and returns a tuple.
         real_img: the current real batch [N, C, H, W] in [-1, 1], set by the trainer.
         real_c: the current labels [N], or None.
         scratch: values one phase leaves for a later phase of the same step (cleared every step).

@@ -14,11 +14,12 @@ from pathlib import Path
 import torch
 from tqdm import tqdm
 
-from gankit.augment import DiffAugment
+from gankit.augment import Augment, build_augment
 from gankit.config import Config, describe, to_yaml
 from gankit.data import open_dataset
 from gankit.data.image_io import save_grid
 from gankit.data.loader import BatchStream
+from gankit.data.transforms import DatasetTransform
 from gankit.errors import CheckpointError, ConfigError
 from gankit.games.base import Context
 from gankit.nets import build_networks, module_summary
@@ -27,6 +28,7 @@ from gankit.train import checkpoint as ckpt
 from gankit.train.distributed import (
     DistInfo,
     all_reduce_grads,
+    all_reduce_sum,
     broadcast_buffers,
     broadcast_params,
     init_distributed,
@@ -64,8 +66,16 @@ class Trainer:
 
         # Open the data and the batch stream.
         self.dataset = open_dataset(cfg.data, "train", progress=self.dist.is_main)
+        transform = DatasetTransform(cfg.augment.dataset, cfg.seed) if cfg.augment.dataset.active else None
         self.stream = BatchStream(
-            self.dataset, t.batch_size, cfg.seed, self.dist.rank, self.dist.world_size, self.device, t.channels_last
+            self.dataset,
+            t.batch_size,
+            cfg.seed,
+            self.dist.rank,
+            self.dist.world_size,
+            self.device,
+            t.channels_last,
+            transform,
         )
         self.local_batch = t.batch_size // self.dist.world_size
 
@@ -84,10 +94,11 @@ class Trainer:
 
         # Set up the random streams, the augmentation and the game.
         self.streams = RandomStreams(cfg.seed, self.dist.rank, self.device)
-        aug = DiffAugment(
-            cfg.augment.diffaugment, self.streams["augment"], cfg.augment.translation_ratio, cfg.augment.cutout_ratio
+        world = self.dist.world_size
+        self.augment, self.ada_controller = build_augment(
+            cfg.augment, self.streams["augment"], reduce_mean=lambda t: all_reduce_sum(t, world) / world
         )
-        self.ctx = Context(nets=self.nets, sample_z=self._sample_z, augment=self._augment_fn(aug, fmt))
+        self.ctx = Context(nets=self.nets, sample_z=self._sample_z, augment=self._augment_fn(self.augment, fmt))
         self.game = GAMES.get(t.game, key="train.game").build(cfg)
         self.grid_z = torch.randn(GRID_SIZE, self.G.z_dim, generator=torch.Generator().manual_seed(cfg.seed))
 
@@ -97,11 +108,15 @@ class Trainer:
         self.collector = TickCollector()
 
     @staticmethod
-    def _augment_fn(aug: DiffAugment, fmt: torch.memory_format):
+    def _augment_fn(aug: Augment, fmt: torch.memory_format):
         # Keep D's input in the networks' memory format: convolutions on CPU are ~10x slower in the other one.
-        if not aug:
-            return lambda img: img.contiguous(memory_format=fmt)
-        return lambda img: aug(img).contiguous(memory_format=fmt)
+        def apply(*imgs: torch.Tensor):
+            out = aug(*imgs) if aug.active else (imgs[0] if len(imgs) == 1 else imgs)
+            if isinstance(out, torch.Tensor):
+                return out.contiguous(memory_format=fmt)
+            return tuple(img.contiguous(memory_format=fmt) for img in out)
+
+        return apply
 
     def _sample_z(self, n: int) -> torch.Tensor:
         gen = self.streams["latent"]
@@ -139,6 +154,10 @@ class Trainer:
             "stream": self.stream.state_dict(),
             "rng": self.streams.state_dict(self.dist.world_size),
             "world_size": self.dist.world_size,
+            "augment": {
+                "pipeline": self.augment.state_dict(),
+                "controller": self.ada_controller.state_dict() if self.ada_controller else {},
+            },
         }
 
     def save(self) -> Path | None:
@@ -171,6 +190,10 @@ class Trainer:
         self.step, self.nimg, self.tick = int(state["step"]), int(state["nimg"]), int(state["tick"])
         self.ema_nimg = int(state.get("ema_nimg", self.nimg))
         self.elapsed_s = float(state["elapsed_s"])
+        if state.get("augment", {}).get("pipeline"):  # ADA's p; absent in checkpoints without ADA
+            self.augment.load_state_dict(state["augment"]["pipeline"])
+        if self.ada_controller and state.get("augment", {}).get("controller"):
+            self.ada_controller.load_state_dict(state["augment"]["controller"])
 
     # Pictures.
     @torch.no_grad()
@@ -223,12 +246,16 @@ class Trainer:
                 all_reduce_grads(list(self.nets[phase.optimizer].parameters()), world)
                 opt.step()
                 self.collector.add(terms)
+                if self.ada_controller:
+                    self.ada_controller.observe(terms)
             if phase.optimizer == self.game.ema_after:
                 self.ema.update(self.nimg - self.ema_nimg, self.nimg)  # images shown to D since the last update
                 self.ema_nimg = self.nimg
         for net in self.nets.values():
             broadcast_buffers(net, world)
         ctx.scratch.clear()
+        if self.ada_controller:
+            self.ada_controller.update(self.step, self.nimg)
         self.step += 1
 
     def train(self) -> None:
@@ -261,6 +288,7 @@ class Trainer:
                 "sec_per_kimg": tick_s / tick_kimg,
                 "img_per_sec": tick_kimg * 1000 / tick_s,
                 **self.collector.reduce(self.dist.world_size),
+                **{k: float(v) for k, v in self.augment.log_values().items()},  # ADA's p, read once per tick
                 "cpumem_gb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20,
             }
             if self.device.type == "cuda":

@@ -19,4 +19,5 @@ trainer.train()
 weights = {f"{n}.{k}": v for n, net in trainer.nets.items() for k, v in net.state_dict().items()}
 weights["G_ema"] = torch.cat([p.flatten() for p in trainer.ema.G_ema.parameters()])
 weights["first_batch"] = first
+weights["aug_p"] = trainer.augment.state_dict().get("p", torch.zeros(()))  # ADA's p; 0 without ADA
 torch.save(weights, out / f"rank{trainer.dist.rank}.pt")

@@ -35,3 +35,18 @@ def test_two_process_torchrun_keeps_ranks_identical(tmp_path):
     ckpts = list((tmp_path / "run" / "checkpoints").glob("ckpt-*"))
     assert sorted(c.name for c in ckpts) == ["ckpt-0000000064", "ckpt-0000000096"]
     assert len((tmp_path / "run" / "log.jsonl").read_text().splitlines()) == 3
+
+
+@pytest.mark.slow
+def test_two_process_ada_keeps_p_identical_across_ranks(tmp_path):
+    """ADA's controller averages r_t over ranks, so every rank moves p alike and the weights stay identical."""
+    ada = ["augment.ada.mode=adaptive", "augment.ada.target=0.0", "augment.ada.ada_kimg=0.5", "augment.ada.interval=2"]
+    cmd = [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node=2", str(WORKER)]
+    cmd += [str(tmp_path), *TINY, "train.total_kimg=0.096", *ada]
+    result = subprocess.run(cmd, capture_output=True, text=True, timeout=300, cwd=Path(__file__).parents[2])
+    assert result.returncode == 0, result.stderr[-3000:]
+    r0, r1 = (torch.load(tmp_path / f"rank{r}.pt", weights_only=True) for r in (0, 1))
+    assert r0["aug_p"].item() > 0
+    for key in r0:
+        if key != "first_batch":
+            assert torch.equal(r0[key], r1[key]), f"{key} differs between ranks"

@@ -1,3 +1,6 @@
+import json
+
+import pytest
 import torch
 
 from gankit.train import checkpoint as ckpt
@@ -140,3 +143,51 @@ def test_ema_counts_every_image_shown_to_d_with_k_critic_steps(tiny_cfg, tmp_pat
     trainer.run_step()
     trainer.run_step()
     assert calls == [(48, 48), (48, 96)]
+
+
+ADA_OPTS = [
+    "augment.ada.mode=adaptive",
+    "augment.ada.target=0.0",  # an untrained D is right on over half the reals: p rises within a few steps
+    "augment.ada.ada_kimg=0.5",
+    "augment.ada.interval=3",  # not a divisor of the checkpoint's step: the controller's sums travel too
+    "augment.ada.imgfilter=1",
+    "augment.ada.noise=1",
+    "augment.ada.cutout=1",
+    "augment.dataset.xflip=true",
+    "augment.dataset.translate_ratio=0.125",
+    "loss.r1_gamma=1.0",
+    "loss.r1_interval=3",
+]
+
+
+def test_resume_with_ada_equals_uninterrupted_run_bit_for_bit(tiny_cfg, tmp_path):
+    """N steps + resume + N steps equals 2N steps exactly with adaptive ADA and dataset transforms on."""
+    full = _train(tiny_cfg(*ADA_OPTS, "train.total_kimg=0.256"), tmp_path / "full")
+    half = _train(tiny_cfg(*ADA_OPTS, "train.total_kimg=0.128"), tmp_path / "resumed")
+    last = ckpt.resolve_checkpoint(tmp_path / "resumed")
+    resumed = _train(tiny_cfg(*ADA_OPTS, "train.total_kimg=0.256"), tmp_path / "resumed", last)
+    assert 0 < half.augment.p.item() < full.augment.p.item()  # p moved before and after the checkpoint
+    assert torch.equal(resumed.augment.p, full.augment.p)
+    _assert_same(_state(full), _state(resumed))
+    log = [json.loads(line) for line in (tmp_path / "full" / "log.jsonl").read_text().splitlines()]
+    assert all("aug_p" in r and "d_real_sign" in r for r in log)
+    assert log[-1]["aug_p"] == pytest.approx(full.augment.p.item())
+
+
+def test_ada_p_is_stored_in_checkpoints_and_restored(tiny_cfg, tmp_path):
+    trainer = _train(tiny_cfg(*ADA_OPTS), tmp_path)
+    p = trainer.augment.p.clone()
+    assert p.item() > 0
+    other = Trainer(tiny_cfg(*ADA_OPTS), tmp_path / "other", log=lambda *a: None)
+    assert other.augment.p.item() == 0.0
+    other.load(ckpt.resolve_checkpoint(tmp_path))
+    assert torch.equal(other.augment.p, p)
+    assert other.ada_controller.count == trainer.ada_controller.count
+    assert other.ada_controller.last_nimg == trainer.ada_controller.last_nimg
+
+
+def test_fixed_ada_with_p_zero_trains_exactly_like_no_augmentation(tiny_cfg, tmp_path):
+    """p = 0 is the identity end to end: the same weights as a run without augmentation."""
+    plain = _train(tiny_cfg("train.total_kimg=0.064"), tmp_path / "plain")
+    ada = _train(tiny_cfg("train.total_kimg=0.064", "augment.ada.mode=fixed", "augment.ada.p=0"), tmp_path / "ada")
+    _assert_same(_state(plain), _state(ada))

@@ -87,7 +87,12 @@ class Trainer:
         aug = DiffAugment(
             cfg.augment.diffaugment, self.streams["augment"], cfg.augment.translation_ratio, cfg.augment.cutout_ratio
         )
-        self.ctx = Context(nets=self.nets, sample_z=self._sample_z, augment=self._augment_fn(aug, fmt))
+        self.ctx = Context(
+            nets=self.nets,
+            sample_z=self._sample_z,
+            augment=self._augment_fn(aug, fmt),
+            generator=self.streams["latent"],
+        )
         self.game = GAMES.get(t.game, key="train.game").build(cfg)
         self.grid_z = torch.randn(GRID_SIZE, self.G.z_dim, generator=torch.Generator().manual_seed(cfg.seed))
 

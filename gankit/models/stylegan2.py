@@ -41,7 +41,9 @@ class StyleGAN2GeneratorOptions(BaseModel):
     max_width: int = Field(512, ge=1)
     mixing_prob: float = Field(0.9, ge=0, le=1)  # style mixing regularization, per sample, training only
     conv_clamp: float | None = Field(None, gt=0)  # clamp activations (256 in the paper's mixed-precision layers)
-    modconv_impl: ModconvImpl = "grouped"  # both are exact; "scaled" avoids per-sample weights
+    # Both are exact. "scaled" (the reference implementation's training path) measured 2x faster than
+    # "grouped" on CPU for stylegan2-digits (10.9 vs 21.5 sec/kimg, 1 thread); "grouped" is one grouped conv.
+    modconv_impl: ModconvImpl = "scaled"
 
 
 class StyleGAN2DiscriminatorOptions(BaseModel):
@@ -76,7 +78,7 @@ class SynthesisLayer(nn.Module):
         resolution: int,
         up: int = 1,
         conv_clamp: float | None = None,
-        impl: ModconvImpl = "grouped",
+        impl: ModconvImpl = "scaled",
     ) -> None:
         super().__init__()
         self.resolution, self.up, self.conv_clamp, self.impl = resolution, up, conv_clamp, impl
@@ -138,7 +140,7 @@ class SynthesisNetwork(nn.Module):
         width: int,
         max_width: int,
         conv_clamp: float | None = None,
-        impl: ModconvImpl = "grouped",
+        impl: ModconvImpl = "scaled",
     ) -> None:
         super().__init__()
         log2 = _check_resolution(resolution)
@@ -202,7 +204,7 @@ class StyleGAN2Generator(nn.Module):
         max_width: int = 512,
         mixing_prob: float = 0.9,
         conv_clamp: float | None = None,
-        modconv_impl: ModconvImpl = "grouped",
+        modconv_impl: ModconvImpl = "scaled",
     ) -> None:
         super().__init__()
         self.z_dim, self.w_dim, self.resolution, self.channels = z_dim, w_dim, resolution, channels

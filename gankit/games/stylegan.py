@@ -15,16 +15,18 @@ from gankit.games.base import Context, Game, Phase
 from gankit.losses.adversarial import AdversarialLoss
 from gankit.losses.path_length import path_length_penalty
 from gankit.losses.penalties import r1_penalty
-from gankit.registry import GAMES, LOSSES
+from gankit.models.mapping import StyleBasedGenerator
+from gankit.registry import GAMES, GENERATORS, LOSSES
 
 
 @GAMES.register("stylegan2")
 def build_stylegan2(cfg: Config) -> Game:
-    """Phases from the config's loss section; refuses generators without a mapping network."""
+    """Phases from the config's loss section; path length needs a generator with a mapping network."""
     loss: AdversarialLoss = LOSSES.get(cfg.loss.name, key="loss.name").build
-    if cfg.loss.pl_weight > 0 and cfg.generator.name not in ("stylegan2",):
+    generator_class = GENERATORS.get(cfg.generator.name, key="generator.name").build
+    if cfg.loss.pl_weight > 0 and not issubclass(generator_class, StyleBasedGenerator):
         raise ConfigError(
-            f"loss.pl_weight={cfg.loss.pl_weight} needs a generator with a mapping network (stylegan2), "
+            f"loss.pl_weight={cfg.loss.pl_weight} needs a generator with a mapping network (stylegan, stylegan2), "
             f"got generator.name='{cfg.generator.name}'; set loss.pl_weight=0 or change the generator"
         )
     if cfg.train.d_steps != 1:

@@ -11,6 +11,7 @@ from torch import nn
 
 from gankit.nn.equalized import EqualizedLinear
 from gankit.nn.pixel_norm import normalize_2nd_moment
+from gankit.nn.shape import check_shape
 
 
 class MappingNetwork(nn.Module):
@@ -89,3 +90,43 @@ def mix_styles(
     cutoff = torch.where(mixed, cutoff, torch.full_like(cutoff, num_ws))  # num_ws: no layer mixed
     layer = torch.arange(num_ws, device=device).reshape(1, -1)
     return torch.where((layer >= cutoff).unsqueeze(-1), ws_other, ws)
+
+
+class StyleBasedGenerator(nn.Module):
+    """Shared forward of the StyleGAN generators: z -> `mapping` -> (style mixing) -> `synthesis` -> images.
+
+    Subclasses set `mapping` (a MappingNetwork), `synthesis` (ws [N, num_ws, w_dim], noise_mode,
+    generator -> images), `z_dim` and `mixing_prob`. Training-mode calls update w_avg, mix styles and
+    draw random noise, all from `generator` when given (the run's latent stream), so a resumed run
+    repeats them exactly; without it the draws come from the device's default generator.
+    """
+
+    truncates_in_w = True  # Run.sample applies truncation psi through the forward call, in W
+
+    def map_styles(
+        self,
+        z: torch.Tensor,
+        truncation_psi: float = 1.0,
+        truncation_cutoff: int | None = None,
+        generator: torch.Generator | None = None,
+    ) -> torch.Tensor:
+        """z [N, z_dim] -> ws [N, num_ws, w_dim], with style mixing in training mode."""
+        check_shape("z", z, [None, self.z_dim])
+        ws = self.mapping(z, truncation_psi, truncation_cutoff)
+        if self.training and self.mixing_prob > 0 and ws.shape[1] > 1:
+            gen_device = generator.device if generator is not None else z.device
+            z_other = torch.randn(z.shape, generator=generator, device=gen_device).to(z.device, z.dtype)
+            ws = mix_styles(ws, self.mapping(z_other, truncation_psi, truncation_cutoff), self.mixing_prob, generator)
+        return ws
+
+    def forward(
+        self,
+        z: torch.Tensor,
+        truncation_psi: float = 1.0,
+        truncation_cutoff: int | None = None,
+        noise_mode: str = "auto",
+        generator: torch.Generator | None = None,
+    ) -> torch.Tensor:
+        """z [N, z_dim] -> images [N, C, R, R]; noise_mode "auto" is random in training, constant in eval."""
+        ws = self.map_styles(z, truncation_psi, truncation_cutoff, generator)
+        return self.synthesis(ws, noise_mode, generator)

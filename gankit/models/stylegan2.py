@@ -16,11 +16,12 @@ import torch
 from pydantic import BaseModel, ConfigDict, Field
 from torch import nn
 
-from gankit.models.mapping import MappingNetwork, mix_styles
+from gankit.models.mapping import MappingNetwork, StyleBasedGenerator
 from gankit.nn.bias_act import bias_act
 from gankit.nn.equalized import EqualizedConv2d, EqualizedLinear
 from gankit.nn.minibatch_std import MinibatchStd
 from gankit.nn.modulated_conv import modulated_conv2d
+from gankit.nn.noise import layer_noise
 from gankit.nn.shape import check_shape
 from gankit.nn.upfirdn2d import setup_filter, upsample2d
 from gankit.registry import DISCRIMINATORS, GENERATORS
@@ -54,6 +55,8 @@ class StyleGAN2DiscriminatorOptions(BaseModel):
     mbstd_group_size: int = Field(4, ge=1)
     mbstd_channels: int = Field(1, ge=1)
     conv_clamp: float | None = Field(None, gt=0)
+    # "resnet": StyleGAN2's residual blocks; "orig": plain conv pairs (the PGGAN/StyleGAN D layout).
+    architecture: Literal["resnet", "orig"] = "resnet"
 
 
 def channels_at(res: int, resolution: int, width: int, max_width: int) -> int:
@@ -98,13 +101,9 @@ class SynthesisLayer(nn.Module):
         )
 
         # Add per-pixel noise with a learned per-layer strength (StyleGAN section 2, "B" in figure 1).
-        if noise_mode == "random":
-            shape = (x.shape[0], 1, self.resolution, self.resolution)
-            gen_device = generator.device if generator is not None else x.device
-            noise = torch.randn(shape, generator=generator, device=gen_device).to(x.device, x.dtype)
+        noise = layer_noise(x, noise_mode, self.noise_const, generator)
+        if noise is not None:
             x = x + noise * self.noise_strength
-        elif noise_mode == "const":
-            x = x + self.noise_const.to(x.dtype) * self.noise_strength
         return bias_act(x, self.bias.to(x.dtype), act="lrelu", clamp=self.conv_clamp)
 
 
@@ -178,18 +177,13 @@ class SynthesisNetwork(nn.Module):
 
 
 @GENERATORS.register("stylegan2", options=StyleGAN2GeneratorOptions)
-class StyleGAN2Generator(nn.Module):
-    """z [N, z_dim] -> images [N, channels, R, R] (unbounded, about [-1, 1]); see the module docstring.
-
-    In training mode every call updates the running average of w and applies style mixing with
-    probability `mixing_prob`; per-layer noise is random. Pass the run's latent stream as `generator`
-    to make these draws resume exactly; without it they come from the device's default generator.
+class StyleGAN2Generator(StyleBasedGenerator):
+    """z [N, z_dim] -> images [N, channels, R, R] (unbounded, about [-1, 1]); see the module docstring
+    and StyleBasedGenerator for the forward call.
 
     Buffers: `mapping.w_avg` (the truncation centre) and `pl_mean`, the running mean path length
     of the path-length regularizer, kept here so that it travels in G's checkpoint.
     """
-
-    truncates_in_w = True  # Run.sample applies truncation psi through the forward call
 
     def __init__(
         self,
@@ -214,51 +208,27 @@ class StyleGAN2Generator(nn.Module):
         self.mapping = MappingNetwork(z_dim, w_dim, self.num_ws, mapping_layers, mapping_lr_multiplier, w_avg_beta)
         self.register_buffer("pl_mean", torch.zeros([]))
 
-    def map_styles(
-        self,
-        z: torch.Tensor,
-        truncation_psi: float = 1.0,
-        truncation_cutoff: int | None = None,
-        generator: torch.Generator | None = None,
-    ) -> torch.Tensor:
-        """z [N, z_dim] -> ws [N, num_ws, w_dim], with style mixing in training mode."""
-        check_shape("z", z, [None, self.z_dim])
-        ws = self.mapping(z, truncation_psi, truncation_cutoff)
-        if self.training and self.mixing_prob > 0 and self.num_ws > 1:
-            gen_device = generator.device if generator is not None else z.device
-            z_other = torch.randn(z.shape, generator=generator, device=gen_device).to(z.device, z.dtype)
-            ws = mix_styles(ws, self.mapping(z_other, truncation_psi, truncation_cutoff), self.mixing_prob, generator)
-        return ws
-
-    def forward(
-        self,
-        z: torch.Tensor,
-        truncation_psi: float = 1.0,
-        truncation_cutoff: int | None = None,
-        noise_mode: NoiseMode = "auto",
-        generator: torch.Generator | None = None,
-    ) -> torch.Tensor:
-        ws = self.map_styles(z, truncation_psi, truncation_cutoff, generator)
-        return self.synthesis(ws, noise_mode, generator)
-
 
 class DiscriminatorBlock(nn.Module):
-    """[N, c_in, r, r] -> [N, c_out, r/2, r/2]: two 3x3 convs (the second downsamples) plus a 1x1 skip, over sqrt 2."""
+    """[N, c_in, r, r] -> [N, c_out, r/2, r/2]: two 3x3 convs (the second downsamples), with `residual`
+    plus a 1x1 downsampling skip, the sum scaled by 1/sqrt(2)."""
 
-    def __init__(self, c_in: int, c_out: int, conv_clamp: float | None) -> None:
+    def __init__(self, c_in: int, c_out: int, conv_clamp: float | None, residual: bool = True) -> None:
         super().__init__()
         self.conv0 = EqualizedConv2d(c_in, c_in, 3, activation="lrelu", conv_clamp=conv_clamp)
         self.conv1 = EqualizedConv2d(c_in, c_out, 3, activation="lrelu", down=2, conv_clamp=conv_clamp)
-        self.skip = EqualizedConv2d(c_in, c_out, 1, bias=False, down=2)
+        self.skip = EqualizedConv2d(c_in, c_out, 1, bias=False, down=2) if residual else None
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
+        if self.skip is None:
+            return self.conv1(self.conv0(x))
         gain = math.sqrt(0.5)  # keeps the variance of the sum of two unit-variance branches at 1
         return self.skip(x, gain=gain) + self.conv1(self.conv0(x), gain=gain)
 
 
 @DISCRIMINATORS.register("stylegan2", options=StyleGAN2DiscriminatorOptions)
 class StyleGAN2Discriminator(nn.Module):
-    """images [N, channels, R, R] -> logits [N]: residual D with minibatch std (StyleGAN2 figure 7b)."""
+    """images [N, channels, R, R] -> logits [N]: residual (or plain) D with minibatch std (StyleGAN2 figure 7b)."""
 
     def __init__(
         self,
@@ -269,6 +239,7 @@ class StyleGAN2Discriminator(nn.Module):
         mbstd_group_size: int = 4,
         mbstd_channels: int = 1,
         conv_clamp: float | None = None,
+        architecture: Literal["resnet", "orig"] = "resnet",
     ) -> None:
         super().__init__()
         log2 = _check_resolution(resolution)
@@ -276,7 +247,10 @@ class StyleGAN2Discriminator(nn.Module):
         ch = {2**i: channels_at(2**i, resolution, width, max_width) for i in range(2, log2 + 1)}
         self.from_rgb = EqualizedConv2d(channels, ch[resolution], 1, activation="lrelu", conv_clamp=conv_clamp)
         self.blocks = nn.Sequential(
-            *[DiscriminatorBlock(ch[2**i], ch[2 ** (i - 1)], conv_clamp) for i in range(log2, 2, -1)]
+            *[
+                DiscriminatorBlock(ch[2**i], ch[2 ** (i - 1)], conv_clamp, architecture == "resnet")
+                for i in range(log2, 2, -1)
+            ]
         )
         self.mbstd = MinibatchStd(mbstd_group_size, mbstd_channels)
         self.conv = EqualizedConv2d(ch[4] + mbstd_channels, ch[4], 3, activation="lrelu", conv_clamp=conv_clamp)

@@ -56,6 +56,11 @@ class LossConfig(Section):
     name: str = "non-saturating"
     r1_gamma: float = Field(0.0, ge=0)  # weight of the R1 penalty on reals; 0 turns it off
     r1_interval: int = Field(16, ge=1)  # lazy R1: run the penalty phase every this many steps
+    # Path-length regularization (StyleGAN2 eq. 4), used by train.game='stylegan2'; 0 turns it off.
+    pl_weight: float = Field(0.0, ge=0)
+    pl_interval: int = Field(4, ge=1)  # lazy: run the penalty phase every this many steps
+    pl_decay: float = Field(0.01, gt=0, le=1)  # decay of the running mean path length
+    pl_batch_shrink: int = Field(2, ge=1)  # the penalty's batch is batch_size // this
 
     @field_validator("name")
     @classmethod
@@ -88,7 +93,7 @@ class AugmentConfig(Section):
 class TrainConfig(Section):
     """The game's schedule, optimizers and bookkeeping."""
 
-    game: Literal["unconditional"] = "unconditional"
+    game: Literal["unconditional", "stylegan2"] = "unconditional"
     batch_size: int = Field(64, ge=1)  # global batch, split across ranks
     total_kimg: float = Field(100.0, gt=0)
     d_steps: int = Field(1, ge=1)  # D phases per G phase, each on a fresh real batch

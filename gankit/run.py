@@ -59,5 +59,7 @@ class Run:
     @torch.no_grad()
     def sample(self, n: int, seed: int = 0, truncation: float = 1.0, batch_size: int = 256) -> torch.Tensor:
         """n images [n, C, H, W] in [-1, 1], the same for the same seed whatever the batch size."""
-        z = self.latents(n, seed, truncation)
-        return torch.cat([self.G(z[i : i + batch_size]) for i in range(0, n, batch_size)]).cpu()
+        w_space = getattr(self.G, "truncates_in_w", False)  # mapping-network generators truncate w, not z
+        z = self.latents(n, seed, 1.0 if w_space else truncation)
+        kwargs = {"truncation_psi": truncation} if w_space else {}
+        return torch.cat([self.G(z[i : i + batch_size], **kwargs) for i in range(0, n, batch_size)]).cpu()

@@ -19,6 +19,7 @@ class Context:
         real_img: the current real batch [N, C, H, W] in [-1, 1], set by the trainer.
         real_c: the current labels [N], or None.
         scratch: values one phase leaves for a later phase of the same step (cleared every step).
+        generator: the run's latent stream, for random draws inside G (noise inputs, style mixing), or None.
     """
 
     nets: dict[str, nn.Module]
@@ -27,6 +28,7 @@ class Context:
     real_img: torch.Tensor | None = None
     real_c: torch.Tensor | None = None
     scratch: dict = field(default_factory=dict)
+    generator: torch.Generator | None = None
 
 
 @dataclass

@@ -1,38 +1,51 @@
-"""Minibatch standard deviation (Karras et al. 2018, "Progressive growing of GANs", section 3).
-
-Appends to every sample feature maps holding the standard deviation of the features across a
-small group of samples, so D can tell a batch of near-identical fakes from a varied real batch.
-"""
+"""Minibatch standard deviation layer (Karras et al. 2018, PGGAN section 3; StyleGAN2's grouped form)."""
 
 import torch
 from torch import nn
 
 
 class MinibatchStd(nn.Module):
-    """x [N, C, H, W] -> [N, C + num_channels, H, W].
+    """Append the standard deviation of features across groups of samples as extra channels.
+
+    Samples are split into groups of `group_size` (strided, so group g holds samples g, g + N/G, ...);
+    within a group the std of every feature is taken over the group's members, averaged over the
+    channels of each of `num_channels` channel slices and over space, and broadcast back as
+    `num_channels` constant maps. D then sees how varied the batch is, which counters mode collapse.
 
     Args:
-        group_size: samples per group (the batch size must be divisible by min(group_size, N)).
-        num_channels: statistics channels appended; the C features are split into this many
-            chunks, each giving one averaged standard deviation (StyleGAN2 uses 1).
+        group_size: samples per group; a batch smaller than this forms a single group.
+        num_channels: how many std maps to append (the channels are split into this many slices).
+        eps: added to the variance before the square root.
+
+    Shapes:
+        [N, C, H, W] -> [N, C + num_channels, H, W]; N must be a multiple of min(group_size, N).
     """
 
-    def __init__(self, group_size: int = 4, num_channels: int = 1) -> None:
+    def __init__(self, group_size: int = 4, num_channels: int = 1, eps: float = 1e-8) -> None:
         super().__init__()
         if group_size < 1 or num_channels < 1:
-            raise ValueError(f"group_size={group_size} and num_channels={num_channels} must be >= 1")
-        self.group_size, self.num_channels = group_size, num_channels
+            raise ValueError(
+                f"MinibatchStd needs group_size >= 1 and num_channels >= 1, got {group_size}, {num_channels}"
+            )
+        self.group_size, self.num_channels, self.eps = group_size, num_channels, eps
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        n, c, h, w = x.shape
-        g = min(self.group_size, n)
-        if n % g:
-            raise ValueError(f"batch of {n} is not divisible by the minibatch-std group size {g}")
-        f = self.num_channels
-        if c % f:
-            raise ValueError(f"{c} channels cannot be split into {f} minibatch-std chunks")
-        y = x.reshape(g, n // g, f, c // f, h, w)  # [G, M, F, C/F, H, W]: sample i is in group i % M
-        y = y.float().var(dim=0, unbiased=False).add(1e-8).sqrt()  # [M, F, C/F, H, W], std over each group
-        y = y.mean(dim=(2, 3, 4))  # [M, F]: one averaged std per chunk
-        y = y.to(x.dtype).reshape(n // g, f, 1, 1).repeat(g, 1, h, w)  # [N, F, H, W]
-        return torch.cat([x, y], dim=1)
+        N, C, H, W = x.shape
+        G = min(self.group_size, N)
+        F = self.num_channels  # noqa: N806 (the paper's symbol for the number of std maps)
+        if N % G:
+            raise ValueError(
+                f"minibatch std: batch {N} is not a multiple of the group size {G}; pick a batch divisible by it"
+            )
+        if C % F:
+            raise ValueError(f"minibatch std: {C} channels do not split into num_channels={F} slices")
+
+        # Std over each group's members, then mean over each channel slice and space.
+        y = x.reshape(G, N // G, F, C // F, H, W)  # [G, M, F, c, H, W]; group members along dim 0
+        y = y - y.mean(dim=0)
+        y = (y.square().mean(dim=0) + self.eps).sqrt()  # [M, F, c, H, W]
+        y = y.mean(dim=(2, 3, 4))  # [M, F]
+
+        # Broadcast one map per slice to every member of the group.
+        y = y.reshape(-1, F, 1, 1).repeat(G, 1, H, W)  # [N, F, H, W]
+        return torch.cat([x, y.to(x.dtype)], dim=1)

@@ -98,7 +98,12 @@ class Trainer:
         self.augment, self.ada_controller = build_augment(
             cfg.augment, self.streams["augment"], reduce_mean=lambda t: all_reduce_sum(t, world) / world
         )
-        self.ctx = Context(nets=self.nets, sample_z=self._sample_z, augment=self._augment_fn(self.augment, fmt))
+        self.ctx = Context(
+            nets=self.nets,
+            sample_z=self._sample_z,
+            augment=self._augment_fn(self.augment, fmt),
+            generator=self.streams["latent"],
+        )
         self.game = GAMES.get(t.game, key="train.game").build(cfg)
         self.grid_z = torch.randn(GRID_SIZE, self.G.z_dim, generator=torch.Generator().manual_seed(cfg.seed))
 

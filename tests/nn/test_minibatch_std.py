@@ -26,5 +26,5 @@ def test_groups_are_strided_across_the_batch():
 
 
 def test_indivisible_batch_is_a_clear_error():
-    with pytest.raises(ValueError, match="batch of 6 is not divisible by the minibatch-std group size 4"):
+    with pytest.raises(ValueError, match="batch 6 is not a multiple of the group size 4"):
         MinibatchStd(4)(torch.randn(6, 2, 2, 2))

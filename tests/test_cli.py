@@ -137,3 +137,14 @@ def test_resume_path_must_exist(tmp_path):
     args = ["train", "--preset", "dcgan-digits", "--out", str(tmp_path / "r"), "--resume", str(tmp_path / "nope")]
     result = CliRunner().invoke(main, args)
     assert result.exit_code == 2 and "does not exist" in result.output
+
+
+def test_sngan_preset_trains_one_tick(tmp_path):
+    """The ResNet families run through the normal trainer, not only in unit tests."""
+    out = tmp_path / "run"
+    sets = ["generator.width=16", "discriminator.width=16", "train.total_kimg=0.064", "train.tick_kimg=0.032"]
+    sets += ["train.batch_size=16", "train.bn_recalibration_batches=1"]
+    args = ["train", "--preset", "sngan-digits", "--out", str(out), *[a for s in sets for a in ("--set", s)]]
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 0, result.output
+    assert (out / "checkpoints" / "latest.json").exists()

@@ -32,4 +32,3 @@ def mode_stats(modes: np.ndarray) -> dict[str, float]:
     nonzero = q > 0
     kl = float(np.sum(q[nonzero] * np.log(q[nonzero] * NUM_MODES)))
     return {"modes": int(nonzero.sum()), "kl": max(kl, 0.0)}
-

@@ -18,6 +18,7 @@ class Context:
         real_img: the current real batch [N, C, H, W] in [-1, 1], set by the trainer.
         real_c: the current labels [N], or None.
         scratch: values one phase leaves for a later phase of the same step (cleared every step).
+        rng: the run's random streams by name ("penalty", ...), for draws a phase makes itself.
     """
 
     nets: dict[str, nn.Module]
@@ -26,6 +27,7 @@ class Context:
     real_img: torch.Tensor | None = None
     real_c: torch.Tensor | None = None
     scratch: dict = field(default_factory=dict)
+    rng: dict[str, torch.Generator] = field(default_factory=dict)
 
 
 @dataclass
@@ -40,6 +42,7 @@ class Phase:
         interval: the phase runs on steps where step % interval == 0 (lazy regularization).
         repeats: how many times it runs per step (k critic steps).
         draws_reals: whether each run takes a fresh real batch (these images count towards kimg).
+        after_step: called with the context after each optimizer step of this phase (WGAN's weight clipping).
     """
 
     name: str
@@ -49,6 +52,7 @@ class Phase:
     interval: int = 1
     repeats: int = 1
     draws_reals: bool = False
+    after_step: Callable[[Context], None] | None = None
 
 
 @dataclass

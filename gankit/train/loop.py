@@ -32,6 +32,7 @@ from gankit.train.distributed import (
     init_distributed,
 )
 from gankit.train.ema import GeneratorEMA, recalibrate_batchnorm
+from gankit.train.optim import make_optimizer
 from gankit.train.stats import JsonlWriter, TickCollector, format_tick
 from gankit.train.streams import RandomStreams
 
@@ -77,8 +78,8 @@ class Trainer:
         broadcast_params(self.D, self.dist.world_size)
         self.nets = {"G": self.G, "D": self.D}
         self.optimizers = {
-            "G": torch.optim.Adam(self.G.parameters(), lr=t.lr_g, betas=t.betas_g),
-            "D": torch.optim.Adam(self.D.parameters(), lr=t.lr_d, betas=t.betas_d),
+            "G": make_optimizer(t.optimizer, self.G.parameters(), t.lr_g, t.betas_g),
+            "D": make_optimizer(t.optimizer, self.D.parameters(), t.lr_d, t.betas_d),
         }
         self.ema = GeneratorEMA(self.G, t.ema_halflife_kimg, t.ema_rampup)
 
@@ -87,7 +88,9 @@ class Trainer:
         aug = DiffAugment(
             cfg.augment.diffaugment, self.streams["augment"], cfg.augment.translation_ratio, cfg.augment.cutout_ratio
         )
-        self.ctx = Context(nets=self.nets, sample_z=self._sample_z, augment=self._augment_fn(aug, fmt))
+        self.ctx = Context(
+            nets=self.nets, sample_z=self._sample_z, augment=self._augment_fn(aug, fmt), rng=self.streams.generators
+        )
         self.game = GAMES.get(t.game, key="train.game").build(cfg)
         self.grid_z = torch.randn(GRID_SIZE, self.G.z_dim, generator=torch.Generator().manual_seed(cfg.seed))
 
@@ -222,6 +225,8 @@ class Trainer:
                 terms.pop("loss").backward()
                 all_reduce_grads(list(self.nets[phase.optimizer].parameters()), world)
                 opt.step()
+                if phase.after_step is not None:
+                    phase.after_step(ctx)
                 self.collector.add(terms)
             if phase.optimizer == self.game.ema_after:
                 self.ema.update(self.nimg - self.ema_nimg, self.nimg)  # images shown to D since the last update

@@ -180,6 +180,19 @@ class Config(Section):
     train: TrainConfig = TrainConfig()
     metrics: MetricsConfig = MetricsConfig()
 
+    @model_validator(mode="after")
+    def _check_point_data(self):
+        # 2-D points are [N, 2]: no memory format of images, no image augmentation.
+        if self.data.source in ("ring8", "grid25"):
+            if self.train.channels_last:
+                raise ValueError(f"data.source='{self.data.source}' is 2-D point data; set train.channels_last=false")
+            if self.augment.diffaugment:
+                raise ValueError(
+                    f"augment.diffaugment={self.augment.diffaugment} transforms images; "
+                    f"data.source='{self.data.source}' is 2-D point data, so set augment.diffaugment=[]"
+                )
+        return self
+
     @field_validator("generator", "discriminator", mode="before")
     @classmethod
     def _network(cls, v: Any, info) -> BaseModel:

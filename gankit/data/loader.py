@@ -63,8 +63,9 @@ class BatchStream:
     def next(self) -> tuple[torch.Tensor, torch.Tensor | None]:
         """(images [B, C, H, W] float in [-1, 1] on the device, labels [B] or None)."""
         idx = self.next_indices()
-        img = to_float(self.dataset.images[idx].to(self.device, non_blocking=True))
-        if self.channels_last:
+        img = self.dataset.images[idx].to(self.device, non_blocking=True)
+        img = to_float(img) if img.dtype == torch.uint8 else img  # point data is stored as float already
+        if self.channels_last and img.ndim == 4:
             img = img.contiguous(memory_format=torch.channels_last)
         labels = self.dataset.labels
         return img, (labels[idx].to(self.device) if labels is not None else None)

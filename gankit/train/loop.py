@@ -17,7 +17,6 @@ from tqdm import tqdm
 from gankit.augment import DiffAugment
 from gankit.config import Config, describe, to_yaml
 from gankit.data import open_dataset
-from gankit.data.image_io import save_grid
 from gankit.data.loader import BatchStream
 from gankit.errors import CheckpointError, ConfigError
 from gankit.games.base import Context
@@ -33,6 +32,7 @@ from gankit.train.distributed import (
 )
 from gankit.train.ema import GeneratorEMA, recalibrate_batchnorm
 from gankit.train.optim import make_optimizer
+from gankit.train.pictures import save_samples_picture
 from gankit.train.stats import JsonlWriter, TickCollector, format_tick
 from gankit.train.streams import RandomStreams
 
@@ -92,7 +92,8 @@ class Trainer:
             nets=self.nets, sample_z=self._sample_z, augment=self._augment_fn(aug, fmt), rng=self.streams.generators
         )
         self.game = GAMES.get(t.game, key="train.game").build(cfg)
-        self.grid_z = torch.randn(GRID_SIZE, self.G.z_dim, generator=torch.Generator().manual_seed(cfg.seed))
+        grid_size = getattr(self.dataset, "snapshot_samples", GRID_SIZE)  # point data: a scatter of 2,500
+        self.grid_z = torch.randn(grid_size, self.G.z_dim, generator=torch.Generator().manual_seed(cfg.seed))
 
         # Counters; a resumed run overwrites them.
         self.step, self.nimg, self.tick, self.ema_nimg = 0, 0, 0, 0
@@ -189,7 +190,7 @@ class Trainer:
         if not self.dist.is_main:
             return None
         path = self.run_dir / "samples" / f"fakes-{self.nimg:010d}.png"  # named like the checkpoint of the same moment
-        save_grid(G_ema(self.grid_z.to(self.device)).cpu(), path)
+        save_samples_picture(G_ema(self.grid_z.to(self.device)).cpu(), path, self.dataset, self.D)
         return path
 
     # The loop.

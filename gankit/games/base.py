@@ -19,6 +19,7 @@ class Context:
         real_c: the current labels [N], or None.
         scratch: values one phase leaves for a later phase of the same step (cleared every step).
         rng: the run's random streams by name ("penalty", ...), for draws a phase makes itself.
+        optimizers: the optimizers by key, to read (never step) their state, e.g. for an unrolled look-ahead.
     """
 
     nets: dict[str, nn.Module]
@@ -28,6 +29,7 @@ class Context:
     real_c: torch.Tensor | None = None
     scratch: dict = field(default_factory=dict)
     rng: dict[str, torch.Generator] = field(default_factory=dict)
+    optimizers: dict[str, torch.optim.Optimizer] = field(default_factory=dict)
 
 
 @dataclass

@@ -89,7 +89,11 @@ class Trainer:
             cfg.augment.diffaugment, self.streams["augment"], cfg.augment.translation_ratio, cfg.augment.cutout_ratio
         )
         self.ctx = Context(
-            nets=self.nets, sample_z=self._sample_z, augment=self._augment_fn(aug, fmt), rng=self.streams.generators
+            nets=self.nets,
+            sample_z=self._sample_z,
+            augment=self._augment_fn(aug, fmt),
+            rng=self.streams.generators,
+            optimizers=self.optimizers,
         )
         self.game = GAMES.get(t.game, key="train.game").build(cfg)
         grid_size = getattr(self.dataset, "snapshot_samples", GRID_SIZE)  # point data: a scatter of 2,500

@@ -101,7 +101,11 @@ ROWS = [
     Row("hinge", _fixed("loss.name=hinge"), "toy-hinge"),
     Row("ragan", _fixed("loss.name=ragan"), "toy-ragan"),
     Row("r1", _fixed("loss.r1_gamma=0.1", "loss.r1_interval=1"), "toy-r1"),
-    Row("minibatch-disc", _fixed("discriminator.minibatch_kernels=50"), "toy-minibatch-disc"),
+    Row(
+        "minibatch-disc",
+        _fixed("discriminator.minibatch_kernels=10", "discriminator.minibatch_kernel_dim=3"),
+        "toy-minibatch-disc",
+    ),
     Row("unrolled-5", _fixed("train.game=unrolled", "train.unroll_steps=5"), "toy-unrolled"),
     Row("pacgan2", _packed(2), "toy-pacgan2", home="pacgan"),
     Row("pacgan3", _packed(3), "toy-pacgan3", home="pacgan"),
@@ -148,7 +152,9 @@ def run_overrides(row: Row, protocol: Protocol, data: str, steps: int) -> list[s
     return [*sets, f"train.total_kimg={total:g}", f"train.tick_kimg={max(total / 10, kimg_per_step):g}"]
 
 
-def train_and_score(row: Row, protocol: Protocol, data: str, seed: int, steps: int, out: Path) -> tuple[dict, float]:
+def train_and_score(
+    row_name: str, protocol_name: str, data: str, seed: int, steps: int, out: Path
+) -> tuple[dict, float]:
     """Train one run with the `gankit train` command and score its G on NUM_SAMPLES samples.
 
     The command runs inside this worker process (a fresh interpreter per run would spend most of a
@@ -156,14 +162,12 @@ def train_and_score(row: Row, protocol: Protocol, data: str, seed: int, steps: i
     """
     import contextlib
 
-    import torch
-
     from gankit.cli import main as gankit_main
     from gankit.data.points import mixture
     from gankit.metrics.toy_modes import mode_stats
     from gankit.run import Run
 
-    torch.set_num_threads(1)
+    row, protocol = next(r for r in ROWS if r.name == row_name), PROTOCOLS[protocol_name]
     sets = [*run_overrides(row, protocol, data, steps), f"seed={seed}", "train.snapshot_ticks=10"]
     argv = ["train", "--preset", protocol.preset, "--out", str(out), *[a for kv in sets for a in ("--set", kv)]]
     out.mkdir(parents=True, exist_ok=True)
@@ -256,10 +260,9 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="toy-modes-") as tmp, pool:
         jobs = []
         for res in results:
-            row = next(r for r in rows if r.name == res.row)
             for seed in seeds:
                 out = Path(tmp) / f"{res.protocol}-{res.row}-{res.data}-{seed}"
-                args_ = (row, PROTOCOLS[res.protocol], res.data, seed, steps[res.protocol], out)
+                args_ = (res.row, res.protocol, res.data, seed, steps[res.protocol], out)
                 jobs.append((res, pool.submit(train_and_score, *args_)))
         for res, job in jobs:
             stats, seconds = job.result()

@@ -98,13 +98,19 @@ def train(preset: str, out: Path | None, overrides: tuple[str, ...], resume: str
 @click.option("--device", default="cpu", show_default=True, type=click.Choice(["cpu", "cuda"]), help="Device.")
 def sample(run_path: Path, num: int, seed: int, truncation: float, out: Path, device: str) -> None:
     """Write a grid of samples from a run's EMA generator."""
+    from gankit.data import open_dataset
     from gankit.data.image_io import save_grid
     from gankit.run import Run
+    from gankit.train.pictures import save_samples_picture
 
     if out.suffix.lower() not in (".png", ".jpg", ".jpeg", ".webp") or out.is_dir():
         raise GankitError(f"--out {out}: expected an image file name ending in .png, .jpg or .webp")
     run = Run.load(run_path, device=pick_device(device))
-    path = save_grid(run.sample(num, seed=seed, truncation=truncation), out)
+    samples = run.sample(num, seed=seed, truncation=truncation)
+    if samples.ndim == 2:  # 2-D points: a scatter plot over the mixture's modes
+        path = save_samples_picture(samples, out, open_dataset(run.cfg.data, progress=False))
+    else:
+        path = save_grid(samples, out)
     click.echo(f"{num} samples from {run.checkpoint} (kimg {run.kimg:.1f}) -> {path}")
 
 

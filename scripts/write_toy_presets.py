@@ -27,7 +27,8 @@ HEADERS = {
     "ralsgan": "Relativistic average least-squares GAN on ring8 (Jolicoeur-Martineau 2018, RaLSGAN).",
     "r1": "Non-saturating GAN with R1 on reals (gamma 0.1, every step) on ring8 (Mescheder et al. 2018).",
     "dragan": "Non-saturating GAN with the DRAGAN penalty (lambda 10) on ring8 (Kodali et al. 2017).",
-    "minibatch-disc": "Minibatch discrimination in D (50 kernels of dimension 5) on ring8 (Salimans et al. 2016).",
+    "minibatch-disc": "Minibatch discrimination in D (10 kernels of dimension 3; cost grows with batch^2) on ring8 "
+    "(Salimans et al. 2016).",
     "minibatch-std": "Minibatch standard deviation in D (groups of 4) on ring8 (Karras et al. 2018).",
     "unrolled-5": "Unrolled GAN with 5 look-ahead D steps on ring8 (Metz et al. 2017).",
     "pacgan2": "PacGAN2 on ring8: D judges 2 samples at once and sees 100 packed inputs per step (Lin et al. 2018).",

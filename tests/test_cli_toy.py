@@ -21,6 +21,10 @@ def test_toy_preset_trains_through_the_cli_and_writes_scatter_snapshots(tmp_path
     assert len(records) == 4 and "loss_g" in records[-1]
     samples = Run.load(run).sample(100, seed=0)
     assert samples.shape == (100, 2)
+    scatter = tmp_path / "scatter.png"
+    result = CliRunner().invoke(main, ["sample", "--run", str(run), "-n", "300", "--out", str(scatter)])
+    assert result.exit_code == 0, result.output
+    assert Image.open(scatter).size == (512, 512)
 
 
 def test_point_data_refuses_image_only_options():

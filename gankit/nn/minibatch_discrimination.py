@@ -28,7 +28,7 @@ class MinibatchDiscrimination(nn.Module):
     def forward(self, features: torch.Tensor) -> torch.Tensor:
         """[N, A] -> [N, A + B]."""
         n = features.shape[0]
-        m = (features @ self.T).reshape(n, self.kernels, self.kernel_dim)  # [N, A] -> [N, B, C]
-        l1 = (m[:, None] - m[None]).abs().sum(dim=3)  # [N, 1, B, C] - [1, N, B, C] -> [N, N, B]
-        closeness = torch.exp(-l1).sum(dim=1) - 1  # [N, N, B] -> [N, B], minus c_b(x_i, x_i) = 1
+        m = (features @ self.T).reshape(n, self.kernels, self.kernel_dim).transpose(0, 1)  # [N, A] -> [B, N, C]
+        l1 = torch.cdist(m, m, p=1)  # [B, N, N], without the [N, N, B, C] difference tensor
+        closeness = torch.exp(-l1).sum(dim=2).T - 1  # [B, N, N] -> [N, B], minus c_b(x_i, x_i) = 1
         return torch.cat([features, closeness], dim=1)

@@ -9,6 +9,7 @@ from gankit.data.image_io import save_grid
 from gankit.data.point_plot import draw_scatter, grid_points, plot_extent
 
 HEAT_RESOLUTION = 128  # D is evaluated on this many points per side for the heat map
+HEAT_CHUNK = 512  # grid points per D call
 
 
 @torch.no_grad()
@@ -19,7 +20,9 @@ def d_heat_map(D: nn.Module, extent: tuple[float, float], resolution: int = HEAT
     device = next(D.parameters()).device
     was_training = D.training
     D.eval()
-    logits = D(points.repeat_interleave(m, dim=0).to(device))  # [R*R*m, 2] -> [R*R]
+    # Score in chunks: a D with minibatch layers compares every pair of a batch.
+    inputs = points.repeat_interleave(m, dim=0).to(device)  # [R*R, 2] -> [R*R*m, 2]
+    logits = torch.cat([D(chunk) for chunk in inputs.split(HEAT_CHUNK * m)])  # [R*R]
     D.train(was_training)
     return logits.reshape(resolution, resolution).cpu()  # [R*R] -> [R, R]
 

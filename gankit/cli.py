@@ -48,9 +48,9 @@ def main() -> None:
 def train(preset: str, out: Path | None, overrides: tuple[str, ...], resume: str | None, dry_run: bool) -> None:
     """Train a GAN from a preset with optional overrides."""
     from gankit.config import load_config
-    from gankit.data.image_io import save_grid
     from gankit.train import checkpoint as ckpt
     from gankit.train.loop import Trainer, prepare_run_dir
+    from gankit.train.pictures import save_reals_picture
     from gankit.train.resume import check_compatible, restore_newest, resume_candidates
 
     # Validate the config and the resume target before touching the disk.
@@ -78,7 +78,7 @@ def train(preset: str, out: Path | None, overrides: tuple[str, ...], resume: str
     if candidates:
         log(restore_newest(trainer, candidates))
     if not candidates and trainer.dist.is_main:
-        save_grid(trainer.dataset.images[:64], run_dir / "samples" / "reals.png")
+        save_reals_picture(trainer.dataset, run_dir / "samples" / "reals.png")
     if trainer.nimg >= cfg.train.total_kimg * 1000:
         log(f"already trained to kimg {trainer.nimg / 1000:.1f} (train.total_kimg={cfg.train.total_kimg}); done")
     else:
@@ -98,13 +98,19 @@ def train(preset: str, out: Path | None, overrides: tuple[str, ...], resume: str
 @click.option("--device", default="cpu", show_default=True, type=click.Choice(["cpu", "cuda"]), help="Device.")
 def sample(run_path: Path, num: int, seed: int, truncation: float, out: Path, device: str) -> None:
     """Write a grid of samples from a run's EMA generator."""
+    from gankit.data import open_dataset
     from gankit.data.image_io import save_grid
     from gankit.run import Run
+    from gankit.train.pictures import save_samples_picture
 
     if out.suffix.lower() not in (".png", ".jpg", ".jpeg", ".webp") or out.is_dir():
         raise GankitError(f"--out {out}: expected an image file name ending in .png, .jpg or .webp")
     run = Run.load(run_path, device=pick_device(device))
-    path = save_grid(run.sample(num, seed=seed, truncation=truncation), out)
+    samples = run.sample(num, seed=seed, truncation=truncation)
+    if samples.ndim == 2:  # 2-D points: a scatter plot over the mixture's modes
+        path = save_samples_picture(samples, out, open_dataset(run.cfg.data, progress=False))
+    else:
+        path = save_grid(samples, out)
     click.echo(f"{num} samples from {run.checkpoint} (kimg {run.kimg:.1f}) -> {path}")
 
 

@@ -29,7 +29,7 @@ class Section(BaseModel):
 class DataConfig(Section):
     """Where the training images come from."""
 
-    source: Literal["digits", "stacked-digits", "folder"] = "digits"
+    source: Literal["digits", "stacked-digits", "folder", "ring8", "grid25"] = "digits"  # ring8, grid25: 2-D Gaussian mixtures
     path: str | None = None  # folder or .zip of images, for source 'folder'
     resolution: int = Field(32, ge=4, le=2048)
     channels: Literal[1, 3] = 1
@@ -51,9 +51,14 @@ class DataConfig(Section):
 
 
 class LossConfig(Section):
-    """The adversarial loss and its penalties."""
+    """The adversarial loss and its penalties.
+
+    A penalty whose interval is 1 is a term of every D step; with a larger interval it is a lazy
+    phase of its own every that many steps, its weight multiplied by the interval (StyleGAN2).
+    """
 
     name: str = "non-saturating"
+    options: dict[str, Any] = {}  # the loss's own options (e.g. lsgan: a, b, c), checked by its options model
     r1_gamma: float = Field(0.0, ge=0)  # weight of the R1 penalty on reals; 0 turns it off
     r1_interval: int = Field(16, ge=1)  # lazy R1: run the penalty phase every this many steps
     # Path-length regularization (StyleGAN2 eq. 4), used by train.game='stylegan2'; 0 turns it off.
@@ -61,6 +66,14 @@ class LossConfig(Section):
     pl_interval: int = Field(4, ge=1)  # lazy: run the penalty phase every this many steps
     pl_decay: float = Field(0.01, gt=0, le=1)  # decay of the running mean path length
     pl_batch_shrink: int = Field(2, ge=1)  # the penalty's batch is batch_size // this
+    r2_gamma: float = Field(0.0, ge=0)  # weight of the zero-centred R2 penalty on fakes; 0 turns it off
+    r2_interval: int = Field(16, ge=1)  # steps between R2 penalty phases
+    gp_weight: float = Field(0.0, ge=0)  # lambda of the WGAN-GP penalty at interpolates (the paper: 10); 0: off
+    gp_interval: int = Field(1, ge=1)  # steps between gradient-penalty updates (1: a term of every D step)
+    gp_center: float = Field(1.0, ge=0)  # target gradient norm of the gradient penalty (0: zero-centred)
+    dragan_weight: float = Field(0.0, ge=0)  # lambda of the DRAGAN penalty at perturbed reals (the paper: 10)
+    dragan_interval: int = Field(1, ge=1)  # steps between DRAGAN penalty updates
+    dragan_scale: float = Field(0.5, gt=0)  # perturbation size relative to the std of the real batch
 
     @field_validator("name")
     @classmethod
@@ -68,6 +81,39 @@ class LossConfig(Section):
         if v not in LOSSES.names():
             raise ValueError(f"'{v}' is not a known loss; {suggest(v, LOSSES.names())}")
         return v
+
+    @model_validator(mode="before")
+    @classmethod
+    def _loss_options(cls, raw: Any) -> Any:
+        # Validate `options` with the chosen loss's model and store its resolved values (defaults included).
+        if not isinstance(raw, dict) or not isinstance(raw.get("name", "non-saturating"), str):
+            return raw
+        name = raw.get("name", "non-saturating")
+        if name not in LOSSES.names():
+            return raw  # the name's own validator reports it
+        given = raw.get("options") or {}
+        if not isinstance(given, dict):
+            raise ValueError(f"loss.options must be a mapping of the loss's options, got {given!r}")
+        model = LOSSES.get(name).options
+        try:
+            resolved = model.model_validate(given).model_dump()
+        except ValidationError as exc:
+            err = exc.errors()[0]
+            key = ".".join(str(p) for p in err["loc"])
+            valid = ", ".join(model.model_fields) or "none"
+            raise ValueError(
+                f"loss.options.{key}={err.get('input')!r} for loss '{name}': {err['msg']}; valid options: {valid}"
+            ) from None
+        return {**raw, "options": resolved}
+
+    @model_validator(mode="after")
+    def _check_penalties(self):
+        if self.name == "wgan-gp" and self.gp_weight == 0:
+            raise ValueError(
+                "loss.name='wgan-gp' needs its gradient penalty: set loss.gp_weight (the paper uses 10), "
+                "or use loss.name='wgan' for weight clipping"
+            )
+        return self
 
 
 class AugmentConfig(Section):
@@ -93,7 +139,9 @@ class AugmentConfig(Section):
 class TrainConfig(Section):
     """The game's schedule, optimizers and bookkeeping."""
 
-    game: Literal["unconditional", "stylegan2"] = "unconditional"
+    game: Literal["unconditional", "stylegan2", "unrolled"] = "unconditional"
+    unroll_steps: int = Field(0, ge=0)  # game 'unrolled': look-ahead D steps G's loss is taken after (Metz et al.)
+    optimizer: Literal["adam", "rmsprop"] = "adam"  # rmsprop (WGAN's) ignores the betas
     batch_size: int = Field(64, ge=1)  # global batch, split across ranks
     total_kimg: float = Field(100.0, gt=0)
     d_steps: int = Field(1, ge=1)  # D phases per G phase, each on a fresh real batch
@@ -121,6 +169,15 @@ class TrainConfig(Section):
     channels_last: bool = True
     bn_recalibration_batches: int = Field(8, ge=0)  # standing BN statistics for G_ema before sampling
 
+    @model_validator(mode="after")
+    def _check_game(self):
+        if self.unroll_steps and self.game != "unrolled":
+            raise ValueError(
+                f"train.unroll_steps={self.unroll_steps} applies only to train.game='unrolled'; "
+                "set that game or drop the key"
+            )
+        return self
+
 
 class MetricsConfig(Section):
     """Metrics that `gankit eval` computes by default."""
@@ -138,10 +195,23 @@ class Config(Section):
     data: DataConfig = DataConfig()
     generator: Any = Field({"name": "dcgan"}, validate_default=True)
     discriminator: Any = Field({"name": "dcgan"}, validate_default=True)
-    loss: LossConfig = LossConfig()
+    loss: LossConfig = Field(default_factory=LossConfig)  # a factory: its validator reads the loss registry
     augment: AugmentConfig = AugmentConfig()
     train: TrainConfig = TrainConfig()
     metrics: MetricsConfig = MetricsConfig()
+
+    @model_validator(mode="after")
+    def _check_point_data(self):
+        # 2-D points are [N, 2]: no memory format of images, no image augmentation.
+        if self.data.source in ("ring8", "grid25"):
+            if self.train.channels_last:
+                raise ValueError(f"data.source='{self.data.source}' is 2-D point data; set train.channels_last=false")
+            if self.augment.diffaugment:
+                raise ValueError(
+                    f"augment.diffaugment={self.augment.diffaugment} transforms images; "
+                    f"data.source='{self.data.source}' is 2-D point data, so set augment.diffaugment=[]"
+                )
+        return self
 
     @field_validator("generator", "discriminator", mode="before")
     @classmethod

@@ -23,3 +23,25 @@ def tiny_cfg():
         return load_config("dcgan-digits", [*TINY, *overrides])
 
     return make
+
+
+TOY_TINY = [
+    "data.max_images=2048",
+    "generator.z_dim=8",
+    "generator.width=16",
+    "discriminator.width=16",
+    "train.batch_size=64",
+    "train.tick_kimg=0.128",
+    "train.snapshot_ticks=2",
+    "train.total_kimg=0.512",
+]
+
+
+@pytest.fixture
+def toy_cfg():
+    """A point-data config (VEEGAN protocol, tiny networks) that trains a few steps in well under a second."""
+
+    def make(*overrides: str, preset: str = "toy-veegan"):
+        return load_config(preset, [*TOY_TINY, *overrides])
+
+    return make

@@ -68,11 +68,12 @@ class BatchStream:
     def next(self) -> tuple[torch.Tensor, torch.Tensor | None]:
         """(images [B, C, H, W] float in [-1, 1] on the device, labels [B] or None)."""
         idx = self.next_indices()
-        img = to_float(self.dataset.images[idx].to(self.device, non_blocking=True))
+        img = self.dataset.images[idx].to(self.device, non_blocking=True)
+        img = to_float(img) if img.dtype == torch.uint8 else img  # point data is stored as float already
         if self.transform is not None:
             offset = self.position - self.batch_size + self.rank * len(idx)  # this slice's place in the epoch's order
             img = self.transform(img, self.epoch, offset)
-        if self.channels_last:
+        if self.channels_last and img.ndim == 4:
             img = img.contiguous(memory_format=torch.channels_last)
         labels = self.dataset.labels
         return img, (labels[idx].to(self.device) if labels is not None else None)

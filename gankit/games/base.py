@@ -20,6 +20,8 @@ class Context:
         real_c: the current labels [N], or None.
         scratch: values one phase leaves for a later phase of the same step (cleared every step).
         generator: the run's latent stream, for random draws inside G (noise inputs, style mixing), or None.
+        rng: the run's random streams by name ("penalty", ...), for draws a phase makes itself.
+        optimizers: the optimizers by key, to read (never step) their state, e.g. for an unrolled look-ahead.
     """
 
     nets: dict[str, nn.Module]
@@ -29,6 +31,8 @@ class Context:
     real_c: torch.Tensor | None = None
     scratch: dict = field(default_factory=dict)
     generator: torch.Generator | None = None
+    rng: dict[str, torch.Generator] = field(default_factory=dict)
+    optimizers: dict[str, torch.optim.Optimizer] = field(default_factory=dict)
 
 
 @dataclass
@@ -43,6 +47,7 @@ class Phase:
         interval: the phase runs on steps where step % interval == 0 (lazy regularization).
         repeats: how many times it runs per step (k critic steps).
         draws_reals: whether each run takes a fresh real batch (these images count towards kimg).
+        after_step: called with the context after each optimizer step of this phase (WGAN's weight clipping).
     """
 
     name: str
@@ -52,6 +57,7 @@ class Phase:
     interval: int = 1
     repeats: int = 1
     draws_reals: bool = False
+    after_step: Callable[[Context], None] | None = None
 
 
 @dataclass

@@ -1,18 +1,19 @@
-"""The unconditional game: k D phases, an optional lazy R1 phase, one G phase per step."""
+"""The unconditional game: k D phases, optional penalty terms and lazy penalty phases, one G phase per step."""
 
 import torch
 
 from gankit.config import Config
 from gankit.games.base import Context, Game, Phase
-from gankit.losses.adversarial import AdversarialLoss
-from gankit.losses.penalties import r1_penalty
-from gankit.registry import GAMES, LOSSES
+from gankit.games.penalties import clip_weights, lazy_penalty_phases, penalties_from_config, penalty_terms
+from gankit.losses.adversarial import AdversarialLoss, build_loss
+from gankit.registry import GAMES
 
 
 @GAMES.register("unconditional")
 def build_unconditional(cfg: Config) -> Game:
     """Phases from the config's loss and train sections."""
-    loss: AdversarialLoss = LOSSES.get(cfg.loss.name, key="loss.name").build
+    loss: AdversarialLoss = build_loss(cfg.loss)
+    penalties = penalties_from_config(cfg.loss)
     keep_fakes = cfg.train.reuse_fakes and cfg.train.d_steps == 1
 
     def d_phase(ctx: Context) -> dict[str, torch.Tensor]:
@@ -28,9 +29,11 @@ def build_unconditional(cfg: Config) -> Game:
         real_logits = D(ctx.augment(ctx.real_img))
         fake_logits = D(ctx.augment(fake_img.detach()))  # detach: D's loss must not reach G
         loss_d = loss.d(real_logits, fake_logits)
+        terms = penalty_terms(penalties, ctx, ctx.real_img, fake_img.detach())
         return {
-            "loss": loss_d,
+            "loss": sum(terms.values(), loss_d),
             "loss_d": loss_d,
+            **terms,
             "d_real": torch.sigmoid(real_logits).mean(),
             "d_fake": torch.sigmoid(fake_logits).mean(),
             "d_real_sign": real_logits.sign().mean(),  # r_t of ADA's overfitting heuristic
@@ -41,21 +44,22 @@ def build_unconditional(cfg: Config) -> Game:
         fake_img = ctx.scratch.pop("fake_img", None)
         if fake_img is None:
             fake_img = G(ctx.sample_z(ctx.real_img.shape[0]))
-        loss_g = loss.g(D(ctx.augment(fake_img)))
+        real_logits = D(ctx.augment(ctx.real_img)).detach() if loss.g_uses_reals else None
+        loss_g = loss.g(D(ctx.augment(fake_img)), real_logits)
         return {"loss": loss_g, "loss_g": loss_g}
 
-    def r1_phase(ctx: Context) -> dict[str, torch.Tensor]:
-        # Penalise D's gradient at the un-augmented reals; scale by the interval (lazy regularization).
-        D = ctx.nets["D"]
-        real_img = ctx.real_img.detach().requires_grad_(True)
-        penalty = r1_penalty(real_img, D(ctx.augment(real_img)))
-        loss_d_r1 = penalty * (cfg.loss.r1_gamma / 2)
-        return {"loss": loss_d_r1 * cfg.loss.r1_interval, "loss_d_r1": loss_d_r1}
-
+    clip = None if loss.weight_clip is None else (lambda ctx: clip_weights(ctx.nets["D"], loss.weight_clip))
     phases = [
-        Phase("D", "D", ("D", "G") if keep_fakes else ("D",), d_phase, repeats=cfg.train.d_steps, draws_reals=True)
+        Phase(
+            "D",
+            "D",
+            ("D", "G") if keep_fakes else ("D",),
+            d_phase,
+            repeats=cfg.train.d_steps,
+            draws_reals=True,
+            after_step=clip,
+        )
     ]
-    if cfg.loss.r1_gamma > 0:
-        phases.append(Phase("D_r1", "D", ("D",), r1_phase, interval=cfg.loss.r1_interval))
+    phases += lazy_penalty_phases(penalties, after_step=clip)  # every D update is clipped
     phases.append(Phase("G", "G", ("G",), g_phase))
     return Game(phases=phases)

@@ -18,7 +18,8 @@ class MinibatchStd(nn.Module):
         eps: added to the variance before the square root.
 
     Shapes:
-        [N, C, H, W] -> [N, C + num_channels, H, W]; N must be a multiple of min(group_size, N).
+        [N, C, H, W] -> [N, C + num_channels, H, W], or [N, F] -> [N, F + num_channels] for
+        fully connected discriminators; N must be a multiple of min(group_size, N).
     """
 
     def __init__(self, group_size: int = 4, num_channels: int = 1, eps: float = 1e-8) -> None:
@@ -30,6 +31,8 @@ class MinibatchStd(nn.Module):
         self.group_size, self.num_channels, self.eps = group_size, num_channels, eps
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
+        if x.ndim == 2:
+            return self.forward(x[:, :, None, None])[:, :, 0, 0]  # [N, F] as [N, F, 1, 1]
         N, C, H, W = x.shape
         G = min(self.group_size, N)
         F = self.num_channels  # noqa: N806 (the paper's symbol for the number of std maps)

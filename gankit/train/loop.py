@@ -17,7 +17,6 @@ from tqdm import tqdm
 from gankit.augment import Augment, build_augment
 from gankit.config import Config, describe, to_yaml
 from gankit.data import open_dataset
-from gankit.data.image_io import save_grid
 from gankit.data.loader import BatchStream
 from gankit.data.transforms import DatasetTransform
 from gankit.errors import CheckpointError, ConfigError
@@ -34,6 +33,8 @@ from gankit.train.distributed import (
     init_distributed,
 )
 from gankit.train.ema import GeneratorEMA, recalibrate_batchnorm
+from gankit.train.optim import make_optimizer
+from gankit.train.pictures import save_samples_picture
 from gankit.train.stats import JsonlWriter, TickCollector, format_tick
 from gankit.train.streams import RandomStreams
 
@@ -87,8 +88,8 @@ class Trainer:
         broadcast_params(self.D, self.dist.world_size)
         self.nets = {"G": self.G, "D": self.D}
         self.optimizers = {
-            "G": torch.optim.Adam(self.G.parameters(), lr=t.lr_g, betas=t.betas_g),
-            "D": torch.optim.Adam(self.D.parameters(), lr=t.lr_d, betas=t.betas_d),
+            "G": make_optimizer(t.optimizer, self.G.parameters(), t.lr_g, t.betas_g),
+            "D": make_optimizer(t.optimizer, self.D.parameters(), t.lr_d, t.betas_d),
         }
         self.ema = GeneratorEMA(self.G, t.ema_halflife_kimg, t.ema_rampup)
 
@@ -103,9 +104,12 @@ class Trainer:
             sample_z=self._sample_z,
             augment=self._augment_fn(self.augment, fmt),
             generator=self.streams["latent"],
+            rng=self.streams.generators,
+            optimizers=self.optimizers,
         )
         self.game = GAMES.get(t.game, key="train.game").build(cfg)
-        self.grid_z = torch.randn(GRID_SIZE, self.G.z_dim, generator=torch.Generator().manual_seed(cfg.seed))
+        grid_size = getattr(self.dataset, "snapshot_samples", GRID_SIZE)  # point data: a scatter of 2,500
+        self.grid_z = torch.randn(grid_size, self.G.z_dim, generator=torch.Generator().manual_seed(cfg.seed))
 
         # Counters; a resumed run overwrites them.
         self.step, self.nimg, self.tick, self.ema_nimg = 0, 0, 0, 0
@@ -214,7 +218,7 @@ class Trainer:
         if not self.dist.is_main:
             return None
         path = self.run_dir / "samples" / f"fakes-{self.nimg:010d}.png"  # named like the checkpoint of the same moment
-        save_grid(G_ema(self.grid_z.to(self.device)).cpu(), path)
+        save_samples_picture(G_ema(self.grid_z.to(self.device)).cpu(), path, self.dataset, self.D)
         return path
 
     # The loop.
@@ -250,6 +254,8 @@ class Trainer:
                 terms.pop("loss").backward()
                 all_reduce_grads(list(self.nets[phase.optimizer].parameters()), world)
                 opt.step()
+                if phase.after_step is not None:
+                    phase.after_step(ctx)
                 self.collector.add(terms)
                 if self.ada_controller:
                     self.ada_controller.observe(terms)

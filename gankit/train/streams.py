@@ -4,7 +4,7 @@ seeded from the run seed and the rank, and their states travel in checkpoints.""
 import torch
 import torch.distributed as dist
 
-STREAMS = ("latent", "augment")
+STREAMS = ("latent", "augment", "penalty")  # append only: a stream's seed depends on its place here
 
 
 class RandomStreams:
@@ -36,5 +36,7 @@ class RandomStreams:
 
     def load_state_dict(self, state: dict[str, list[torch.Tensor]], rank: int) -> None:
         for name, gen in self.generators.items():
+            if name not in state:
+                continue  # a stream added after this checkpoint was written: unused then, so it keeps its seed
             gen.set_state(state[name][rank].to(gen.get_state().device))
         torch.set_rng_state(state["torch_global"][0])

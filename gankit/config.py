@@ -29,7 +29,8 @@ class Section(BaseModel):
 class DataConfig(Section):
     """Where the training images come from."""
 
-    source: Literal["digits", "stacked-digits", "folder", "ring8", "grid25"] = "digits"  # ring8, grid25: 2-D Gaussian mixtures
+    # ring8, grid25: 2-D Gaussian mixtures (point data); stacked-digits: three digits as RGB (1,000 modes)
+    source: Literal["digits", "stacked-digits", "folder", "ring8", "grid25"] = "digits"
     path: str | None = None  # folder or .zip of images, for source 'folder'
     resolution: int = Field(32, ge=4, le=2048)
     channels: Literal[1, 3] = 1

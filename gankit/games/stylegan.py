@@ -12,17 +12,17 @@ import torch
 from gankit.config import Config
 from gankit.errors import ConfigError
 from gankit.games.base import Context, Game, Phase
-from gankit.losses.adversarial import AdversarialLoss
+from gankit.losses.adversarial import AdversarialLoss, build_loss
 from gankit.losses.path_length import path_length_penalty
 from gankit.losses.penalties import r1_penalty
 from gankit.models.mapping import StyleBasedGenerator
-from gankit.registry import GAMES, GENERATORS, LOSSES
+from gankit.registry import GAMES, GENERATORS
 
 
 @GAMES.register("stylegan2")
 def build_stylegan2(cfg: Config) -> Game:
     """Phases from the config's loss section; path length needs a generator with a mapping network."""
-    loss: AdversarialLoss = LOSSES.get(cfg.loss.name, key="loss.name").build
+    loss: AdversarialLoss = build_loss(cfg.loss)
     generator_class = GENERATORS.get(cfg.generator.name, key="generator.name").build
     if cfg.loss.pl_weight > 0 and not issubclass(generator_class, StyleBasedGenerator):
         raise ConfigError(

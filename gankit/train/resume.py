@@ -8,7 +8,15 @@ from gankit.train import checkpoint as ckpt
 from gankit.train.stats import truncate_log
 
 # Keys a resumed run may change: the schedule's length and bookkeeping, never the model, data or game.
-MAY_CHANGE = ("train.total_kimg", "train.tick_kimg", "train.snapshot_ticks", "train.keep_checkpoints", "train.device")
+MAY_CHANGE = (
+    "train.total_kimg",
+    "train.tick_kimg",
+    "train.snapshot_ticks",
+    "train.keep_checkpoints",
+    "train.device",
+    "train.max_nonfinite_steps",
+    "train.max_rollbacks",
+)
 
 
 def resume_candidates(run_dir: Path, resume: str | None) -> list[Path]:

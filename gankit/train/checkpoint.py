@@ -105,9 +105,14 @@ def _write_folder(folder: Path, nets: dict[str, torch.nn.Module], state: dict, m
         files[f"{net_name}.safetensors"] = safetensors_bytes(tensors)
     for file_name, data in files.items():
         write_durable(folder / file_name, data)
-    digests = {file_name: hashlib.sha256(data).hexdigest() for file_name, data in files.items()}
-    write_durable(folder / "meta.json", json.dumps({**meta, "sha256": digests}).encode())
+    meta = {**meta, "sha256": {file_name: hashlib.sha256(data).hexdigest() for file_name, data in files.items()}}
+    write_durable(folder / "meta.json", json.dumps({**meta, "meta_sha256": _meta_digest(meta)}).encode())
     _fsync_dir(folder)
+
+
+def _meta_digest(meta: dict) -> str:
+    """sha256 of meta.json's content without its own digest, in a canonical form."""
+    return hashlib.sha256(json.dumps(meta, sort_keys=True).encode()).hexdigest()
 
 
 def verify_file(ckpt: Path, file_name: str) -> Path:
@@ -152,6 +157,9 @@ def load_meta(ckpt: Path) -> dict:
         raise CheckpointError(f"'{path}' is missing or not valid JSON ({exc})") from None
     if not isinstance(meta, dict) or not isinstance(meta.get("sha256", {}), dict):
         raise CheckpointError(f"'{path}' is not a gankit checkpoint's meta.json (expected an object with digests)")
+    recorded = meta.pop("meta_sha256", None)  # checkpoints before digests have none
+    if recorded is not None and recorded != _meta_digest(meta):
+        raise CheckpointError(f"'{path}' is corrupt: its content differs from the sha256 recorded in it")
     return meta
 
 

@@ -37,9 +37,7 @@ def output_error(exc: OSError, path: str | os.PathLike, note: str = "") -> OSErr
     message = describe_os_error(exc, path)
     if message is None:
         return exc
-    err = OutputError(message + (f"; {note}" if note else ""))
-    err.errno, err.filename = exc.errno, exc.filename or str(path)
-    return err
+    return OutputError(message + (f"; {note}" if note else ""))  # one argument keeps str() to the message
 
 
 def write_durable(path: Path, data: bytes) -> None:

@@ -85,7 +85,7 @@ def test_stop_mid_tick_then_resume_equals_uninterrupted_run(tiny_cfg, tmp_path):
 
 
 def _train_cmd(run: Path, *extra: str) -> list[str]:
-    sets = [arg for kv in (*TINY, "train.total_kimg=1.6", *extra) for arg in ("--set", kv)]
+    sets = [arg for kv in (*TINY, "train.total_kimg=0.64", *extra) for arg in ("--set", kv)]
     return [sys.executable, "-m", "gankit", "train", "--preset", "dcgan-digits", "--out", str(run), *sets]
 
 
@@ -105,7 +105,7 @@ def test_sigterm_to_gankit_train_checkpoints_exits_0_and_resume_auto_continues_e
     assert proc.returncode == 0, output
     assert "stopped by SIGTERM" in output and "--resume auto" in output
     stopped_at = ckpt.resolve_checkpoint(run)
-    assert stopped_at.name != "ckpt-0000001600"  # it stopped early
+    assert stopped_at.name != "ckpt-0000000640"  # it stopped early
 
     # Resume, and train the same schedule without interruption.
     resumed = subprocess.run([*_train_cmd(run), "--resume", "auto"], cwd=REPO, env=env, capture_output=True, text=True)

@@ -45,7 +45,8 @@ class NonFiniteGuard:
             return
         if target.grad is None:
             target.grad = torch.zeros_like(target)  # the all-reduce would create it anyway
-        target.grad.view(-1)[:1].add_(loss.detach().float() * 0)  # 0 for a finite loss, NaN for inf or NaN
+        first = target.grad[(0,) * target.grad.dim()]  # a view of one element, in any memory format
+        first.add_(loss.detach().float() * 0)  # 0 for a finite loss, NaN for inf or NaN
 
     def flag_step(self, optimizer: torch.optim.Optimizer, loss: torch.Tensor, params: list[torch.nn.Parameter]) -> None:
         """After the all-reduce, before `optimizer.step()`: make the fused step skip itself on any NaN or inf."""

@@ -29,6 +29,13 @@ class _Group(click.Group):
             return super().invoke(ctx)
         except GankitError as exc:
             _fail(exc)
+        except OSError as exc:
+            from gankit.train.durable import describe_os_error
+
+            message = describe_os_error(exc)
+            if message is None:
+                raise
+            _fail(message)
 
 
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
@@ -82,7 +89,11 @@ def train(preset: str, out: Path | None, overrides: tuple[str, ...], resume: str
     if trainer.nimg >= cfg.train.total_kimg * 1000:
         log(f"already trained to kimg {trainer.nimg / 1000:.1f} (train.total_kimg={cfg.train.total_kimg}); done")
     else:
-        trainer.train()
+        with trainer.stop.installed():  # SIGTERM/SIGINT: checkpoint at the next step boundary, exit 0
+            trainer.train()
+    if trainer.stopped_by:
+        log(f"stopped early by {trainer.stopped_by}; continue with the same command and --resume auto")
+        return
     log(f"done: samples in {run_dir / 'samples'}, checkpoints in {run_dir / 'checkpoints'}")
     log(f"      log in {run_dir / 'log.jsonl'}")
 

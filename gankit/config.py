@@ -169,6 +169,8 @@ class TrainConfig(Section):
     device: Literal["auto", "cpu", "cuda"] = "auto"
     channels_last: bool = True
     bn_recalibration_batches: int = Field(8, ge=0)  # standing BN statistics for G_ema before sampling
+    max_nonfinite_steps: int = Field(8, ge=1)  # consecutive skipped (NaN/inf) steps before a rollback
+    max_rollbacks: int = Field(3, ge=0)  # rollbacks to the last checkpoint allowed before training stops
 
     @model_validator(mode="after")
     def _check_game(self):

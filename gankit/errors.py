@@ -17,6 +17,14 @@ class CheckpointError(GankitError, ValueError):
     """A checkpoint or run folder is missing, truncated, corrupt or of the wrong format."""
 
 
+class OutputError(GankitError, OSError):
+    """An output file or folder cannot be written: the disk is full, read-only or not writable."""
+
+
+class TrainingError(GankitError, RuntimeError):
+    """Training cannot go on, e.g. it kept producing non-finite values after every allowed rollback."""
+
+
 class MissingDependencyError(GankitError, ImportError):
     """An optional package is not installed."""
 

@@ -21,12 +21,19 @@ resized and center-cropped to a square:
   twice the target size are first decoded by libjpeg at 1/2, 1/4 or 1/8 scale (`Image.draft`),
   which keeps the shorter side at or above the resolution and makes large photos much faster.
 - Multi-frame files (animated WebP, APNG) give their first frame.
+- Size limit: a file of more than `max_pixels(resolution)` pixels (width x height from its header)
+  is refused before any pixel is decoded, as a likely decompression bomb. The limit follows the
+  target resolution: 32 times its side (1024 times its area), and at least 4096 x 4096 pixels, in
+  place of Pillow's fixed default of about 89 million.
+
+Every bad file is collected first, so one error lists all of them, each with its reason.
 """
 
 import io
 import os
 import struct
 import sys
+import warnings
 import zipfile
 import zlib
 from collections.abc import Callable, Iterator
@@ -56,6 +63,24 @@ _DECODE_ERRORS = (
     zlib.error,
     Image.DecompressionBombError,
 )
+
+
+def max_pixels(resolution: int) -> int:
+    """The most pixels (width x height) a source image may have for this target resolution."""
+    return max(4096 * 4096, 1024 * resolution * resolution)
+
+
+@contextmanager
+def _pixel_limit(limit: int) -> Iterator[None]:
+    """Make Pillow's own open-time bomb check use `limit` (it errors above twice it); restored afterwards."""
+    saved = Image.MAX_IMAGE_PIXELS
+    Image.MAX_IMAGE_PIXELS = limit
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)  # _decode raises its own error
+            yield
+    finally:
+        Image.MAX_IMAGE_PIXELS = saved
 
 
 def load_image_folder(
@@ -88,8 +113,8 @@ def load_image_folder(
 
     Raises:
         ConfigError: `channels`, `resolution` or `max_images` has an unsupported value.
-        DataError: the path is missing or is not a folder or zip, it holds no images, a file
-            cannot be decoded (unless `skip_bad`), or every file is bad.
+        DataError: the path is missing or is not a folder or zip, it holds no images, files
+            cannot be decoded (unless `skip_bad`; the message lists every one), or every file is bad.
     """
     # Validate the arguments before touching any file.
     if channels not in (1, 3) or isinstance(channels, bool):
@@ -103,7 +128,7 @@ def load_image_folder(
         raise DataError(f"{path}: no such file or folder; data.path must be a folder or a .zip of images")
 
     # List the image files and decode them in order.
-    with _open_source(path) as (kind, names, read):
+    with _open_source(path) as (kind, names, read), _pixel_limit(max_pixels(resolution)):
         if not names:
             inside = "in the folder or its sub-folders" if kind == "folder" else "in the zip"
             raise DataError(
@@ -113,6 +138,7 @@ def load_image_folder(
         images = np.empty((capacity, channels, resolution, resolution), dtype=np.uint8)
         kept_names: list[str] = []
         skipped: list[str] = []
+        reasons: list[str] = []
         show = progress and sys.stderr.isatty()
         for name in tqdm(names, desc=f"decoding {path.name}", unit="img", disable=not show, leave=False):
             if len(kept_names) == capacity:
@@ -122,15 +148,19 @@ def load_image_folder(
                     pixels = _decode(fp, resolution, channels)
             except _DECODE_ERRORS as exc:
                 where = f"{path}:{name}" if kind == "zip" else str(path / name)
-                if not skip_bad:
-                    raise DataError(
-                        f"{where}: cannot decode image ({type(exc).__name__}: {exc}); fix or remove "
-                        "the file, or set data.skip_bad: true to skip unreadable files"
-                    ) from exc
                 skipped.append(where)
+                reasons.append(f"  {where}: cannot decode image ({type(exc).__name__}: {exc})")
                 continue
             images[len(kept_names)] = pixels
             kept_names.append(name)
+
+    # Report every bad file at once, unless they are to be skipped.
+    if reasons and not skip_bad:
+        raise DataError(
+            f"{path}: {len(reasons)} of {len(kept_names) + len(reasons)} image files cannot be decoded:\n"
+            + "\n".join(reasons)
+            + "\nfix or remove them, or set data.skip_bad: true to skip unreadable files"
+        )
 
     # Check that something is left.
     if not kept_names:
@@ -209,6 +239,12 @@ def _decode(fp: BinaryIO, resolution: int, channels: int) -> np.ndarray:
     """Decode one image file in full -> uint8 [C, R, R] in true colours, resized and cropped."""
     # Decode every pixel now, so that truncated files fail here; big JPEGs decode at reduced scale.
     img = Image.open(fp)
+    limit = max_pixels(resolution)
+    if img.size[0] * img.size[1] > limit:
+        raise Image.DecompressionBombError(
+            f"{img.size[0]}x{img.size[1]} pixels exceed the limit of {limit} for data.resolution={resolution} "
+            "(a decompression bomb, or an image far larger than training needs)"
+        )
     img.draft(None, (resolution, resolution))
     img.load()
     img = ImageOps.exif_transpose(img)

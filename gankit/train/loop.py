@@ -33,9 +33,11 @@ from gankit.train.distributed import (
     init_distributed,
 )
 from gankit.train.ema import GeneratorEMA, recalibrate_batchnorm
+from gankit.train.nonfinite import NonFiniteGuard, reseed_after_rollback
 from gankit.train.optim import make_optimizer
 from gankit.train.pictures import save_samples_picture
-from gankit.train.stats import JsonlWriter, TickCollector, format_tick
+from gankit.train.signals import StopFlag
+from gankit.train.stats import JsonlWriter, TickCollector, format_tick, truncate_log
 from gankit.train.streams import RandomStreams
 
 GRID_SIZE = 64  # images in every sample grid (8 x 8)
@@ -90,7 +92,7 @@ class Trainer:
         self.optimizers = {
             "G": make_optimizer(t.optimizer, self.G.parameters(), t.lr_g, t.betas_g),
             "D": make_optimizer(t.optimizer, self.D.parameters(), t.lr_d, t.betas_d),
-        }
+        }  # Adam is fused: it can skip a non-finite step on the device (train/nonfinite.py)
         self.ema = GeneratorEMA(self.G, t.ema_halflife_kimg, t.ema_rampup)
 
         # Set up the random streams, the augmentation and the game.
@@ -115,6 +117,12 @@ class Trainer:
         self.step, self.nimg, self.tick, self.ema_nimg = 0, 0, 0, 0
         self.elapsed_s = 0.0
         self.collector = TickCollector()
+        self.tick_start_nimg = 0  # where the current tick began; saved, so a stop mid-tick resumes the same tick
+
+        # Guard against non-finite steps and listen for stop requests (train/nonfinite.py, train/signals.py).
+        self.guard = NonFiniteGuard(t.max_nonfinite_steps, t.max_rollbacks, self.device)
+        self.stop = StopFlag()
+        self.stopped_by: str | None = None
 
     @staticmethod
     def _augment_fn(aug: Augment, fmt: torch.memory_format):
@@ -167,6 +175,8 @@ class Trainer:
                 "pipeline": self.augment.state_dict(),
                 "controller": self.ada_controller.state_dict() if self.ada_controller else {},
             },
+            "tick_start_nimg": self.tick_start_nimg,
+            "nonfinite": self.guard.state_dict(),
         }
 
     def save(self) -> Path | None:
@@ -182,6 +192,8 @@ class Trainer:
     def load(self, path: Path) -> None:
         """Restore every stateful part from a checkpoint folder."""
         state = ckpt.load_state(path)
+        if not isinstance(state, dict):
+            raise CheckpointError(f"'{path}/state.pt' holds a {type(state).__name__}, not gankit's training state")
         if state.get("world_size", 1) != self.dist.world_size:
             raise CheckpointError(
                 f"'{path}' was written with world size {state.get('world_size')}, this run has "
@@ -192,17 +204,26 @@ class Trainer:
                 net.load_state_dict(ckpt.load_weights(path, name))
             except RuntimeError as exc:
                 raise CheckpointError(f"'{path}/{name}.safetensors' does not fit this config's {name}: {exc}") from None
-        for k, opt in self.optimizers.items():
-            opt.load_state_dict(state["optimizers"][k])
-        self.stream.load_state_dict(state["stream"])
-        self.streams.load_state_dict(state["rng"], self.dist.rank)
-        self.step, self.nimg, self.tick = int(state["step"]), int(state["nimg"]), int(state["tick"])
-        self.ema_nimg = int(state.get("ema_nimg", self.nimg))
-        self.elapsed_s = float(state["elapsed_s"])
-        if state.get("augment", {}).get("pipeline"):  # ADA's p; absent in checkpoints without ADA
-            self.augment.load_state_dict(state["augment"]["pipeline"])
-        if self.ada_controller and state.get("augment", {}).get("controller"):
-            self.ada_controller.load_state_dict(state["augment"]["controller"])
+        try:
+            for k, opt in self.optimizers.items():
+                opt.load_state_dict(state["optimizers"][k])
+            self.stream.load_state_dict(state["stream"])
+            self.streams.load_state_dict(state["rng"], self.dist.rank)
+            self.step, self.nimg, self.tick = int(state["step"]), int(state["nimg"]), int(state["tick"])
+            self.ema_nimg = int(state.get("ema_nimg", self.nimg))
+            self.elapsed_s = float(state["elapsed_s"])
+            self.tick_start_nimg = int(state.get("tick_start_nimg", self.nimg))
+            if "nonfinite" in state:
+                self.guard.load_state_dict(state["nonfinite"])
+            if state.get("augment", {}).get("pipeline"):  # ADA's p; absent in checkpoints without ADA
+                self.augment.load_state_dict(state["augment"]["pipeline"])
+            if self.ada_controller and state.get("augment", {}).get("controller"):
+                self.ada_controller.load_state_dict(state["augment"]["controller"])
+        except (KeyError, IndexError, TypeError, ValueError, RuntimeError, AttributeError) as exc:
+            raise CheckpointError(
+                f"'{path}/state.pt' does not hold the training state this config needs "
+                f"({type(exc).__name__}: {exc}); it is from another program or version, or damaged"
+            ) from None
 
     # Pictures.
     @torch.no_grad()
@@ -251,8 +272,13 @@ class Trainer:
                     self.nimg += self.cfg.train.batch_size
                 terms = phase.run(ctx)
                 opt.zero_grad(set_to_none=True)
-                terms.pop("loss").backward()
-                all_reduce_grads(list(self.nets[phase.optimizer].parameters()), world)
+                loss = terms.pop("loss")
+                loss.backward()
+                params = list(self.nets[phase.optimizer].parameters())
+                if world > 1:
+                    self.guard.spread_loss_flag(loss, params)  # a non-finite loss on any rank flags it on all
+                all_reduce_grads(params, world)
+                self.guard.flag_step(opt, loss, params)  # the step below skips itself on NaN/inf, on the device
                 opt.step()
                 if phase.after_step is not None:
                     phase.after_step(ctx)
@@ -267,6 +293,7 @@ class Trainer:
         ctx.scratch.clear()
         if self.ada_controller:
             self.ada_controller.update(self.step, self.nimg)
+        self.guard.end_step()
         self.step += 1
 
     def train(self) -> None:
@@ -276,14 +303,18 @@ class Trainer:
         log_file = JsonlWriter(self.run_dir / "log.jsonl")
         show_bar = self.dist.is_main and sys.stderr.isatty()
         bar = tqdm(total=total_nimg, initial=self.nimg, unit="img", unit_scale=True, disable=not show_bar)
-        tick_start_nimg, tick_start_time = self.nimg, time.perf_counter()
+        tick_start_time = time.perf_counter()
         while self.nimg < total_nimg:
-            # Run one step of the game.
+            # Run one step of the game; stop here, with a checkpoint, if any rank got SIGTERM or SIGINT.
             before = self.nimg
             self.run_step()
             bar.update(self.nimg - before)
+            if self.stop.agreed(self.dist.world_size):
+                self.elapsed_s += time.perf_counter() - tick_start_time
+                self.stop_with_checkpoint()
+                break
             done = self.nimg >= total_nimg
-            if self.nimg < tick_start_nimg + t.tick_kimg * 1000 and not done:
+            if self.nimg < self.tick_start_nimg + t.tick_kimg * 1000 and not done:
                 continue
 
             # End the tick: one host sync, one console line, one JSON line.
@@ -291,7 +322,8 @@ class Trainer:
             tick_s = now - tick_start_time
             self.elapsed_s += tick_s
             self.tick += 1
-            tick_kimg = (self.nimg - tick_start_nimg) / 1000
+            tick_kimg = (self.nimg - self.tick_start_nimg) / 1000
+            self.tick_start_nimg = self.nimg
             record = {
                 "tick": self.tick,
                 "kimg": self.nimg / 1000,
@@ -304,17 +336,59 @@ class Trainer:
             }
             if self.device.type == "cuda":
                 record["gpumem_gb"] = torch.cuda.max_memory_allocated(self.device) / 2**30
+            bad_steps, rollback_due = self.guard.end_tick()  # read next to the sync above, so it costs no wait
+            if bad_steps:
+                record["nonfinite_steps"] = bad_steps
             if self.dist.is_main:
                 log_file.write(record)
                 bar.write(format_tick(record)) if show_bar else self.log(format_tick(record))
+
+            # Roll back to the last checkpoint after too many consecutive non-finite steps.
+            if rollback_due:
+                event = self.rollback()
+                if self.dist.is_main:
+                    log_file.write(event)
+                bar.reset(total=total_nimg)
+                bar.update(self.nimg)
+                tick_start_time = time.perf_counter()
+                continue
 
             # Snapshot: sample grid and checkpoint.
             if self.tick % t.snapshot_ticks == 0 or done:
                 self.snapshot_grid()
                 self.save()
-            tick_start_nimg, tick_start_time = self.nimg, time.perf_counter()
+            tick_start_time = time.perf_counter()
             self.elapsed_s += tick_start_time - now  # snapshot time counts in the run's time, not in sec/kimg
         bar.close()
+
+    def stop_with_checkpoint(self) -> None:
+        """Write a checkpoint at this step boundary after a stop request (signals.py)."""
+        path = self.save()
+        self.stopped_by = self.stop.signal_name
+        if path is not None:
+            self.log(f"stopped by {self.stopped_by} at kimg {self.nimg / 1000:g} (step {self.step}); saved {path}")
+
+    def rollback(self) -> dict:
+        """Reload the last checkpoint with fresh latent and augmentation streams; returns the log event.
+
+        Raises:
+            TrainingError: no checkpoint exists yet, or `train.max_rollbacks` rollbacks were already made.
+        """
+        root = self.run_dir / "checkpoints"
+        target = ckpt.resolve_checkpoint(root) if ckpt.list_checkpoints(root) else None
+        bad_at = f"kimg {self.nimg / 1000:g}"
+        count = self.guard.start_rollback(target, bad_at)
+        guard_state = self.guard.state_dict()
+        self.load(target)
+        self.guard.load_state_dict(guard_state)  # the rollback count survives the reload
+        reseed_after_rollback(self.streams.generators, self.cfg.seed, self.dist.rank, count)
+        self.log(
+            f"warning: {self.guard.max_bad_steps} consecutive steps had a non-finite loss or gradient at {bad_at}; "
+            f"rolled back to {target} (rollback {count} of at most {self.guard.max_rollbacks})"
+        )
+        if self.dist.is_main:
+            truncate_log(self.run_dir / "log.jsonl", self.tick)
+        return {"tick": self.tick, "kimg": self.nimg / 1000, "event": "rollback", "rollback": count, "at": bad_at}
 
 
 def prepare_run_dir(run_dir: Path, cfg: Config) -> Path:

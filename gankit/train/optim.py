@@ -6,7 +6,8 @@ import torch
 
 
 def _adam(params: Iterable[torch.nn.Parameter], lr: float, betas: tuple[float, float]) -> torch.optim.Optimizer:
-    return torch.optim.Adam(params, lr=lr, betas=betas)
+    # fused: the step reads `found_inf` and skips itself on a non-finite gradient (train/nonfinite.py).
+    return torch.optim.Adam(params, lr=lr, betas=betas, fused=True)
 
 
 def _rmsprop(params: Iterable[torch.nn.Parameter], lr: float, betas: tuple[float, float]) -> torch.optim.Optimizer:

@@ -2,13 +2,23 @@
 
 from pathlib import Path
 
+from pydantic import ValidationError
+
 from gankit.config import Config, flat_items
 from gankit.errors import CheckpointError, ConfigError
 from gankit.train import checkpoint as ckpt
 from gankit.train.stats import truncate_log
 
 # Keys a resumed run may change: the schedule's length and bookkeeping, never the model, data or game.
-MAY_CHANGE = ("train.total_kimg", "train.tick_kimg", "train.snapshot_ticks", "train.keep_checkpoints", "train.device")
+MAY_CHANGE = (
+    "train.total_kimg",
+    "train.tick_kimg",
+    "train.snapshot_ticks",
+    "train.keep_checkpoints",
+    "train.device",
+    "train.max_nonfinite_steps",
+    "train.max_rollbacks",
+)
 
 
 def resume_candidates(run_dir: Path, resume: str | None) -> list[Path]:
@@ -30,12 +40,21 @@ def resume_candidates(run_dir: Path, resume: str | None) -> list[Path]:
 
 
 def check_compatible(cfg: Config, checkpoint: Path) -> None:
-    """Raise ConfigError naming every key that differs from the checkpoint's config and may not change."""
-    saved = ckpt.load_meta(checkpoint).get("config")
+    """Raise ConfigError naming every key that differs from the checkpoint's config and may not change.
+
+    A checkpoint whose meta.json cannot be read passes here; `restore_newest` reports it and falls back.
+    """
+    try:
+        saved = ckpt.load_meta(checkpoint).get("config")
+    except CheckpointError:
+        return
     if saved is None:
         return
     now = dict(item.split("=", 1) for item in flat_items(cfg))
-    before = dict(item.split("=", 1) for item in flat_items(Config.model_validate(saved)))
+    try:
+        before = dict(item.split("=", 1) for item in flat_items(Config.model_validate(saved)))
+    except ValidationError as exc:
+        raise CheckpointError(f"'{checkpoint}/meta.json' holds a config this gankit cannot read: {exc}") from None
     changed = [k for k in now if now[k] != before.get(k) and not k.startswith("metrics.") and k not in MAY_CHANGE]
     if changed:
         diffs = "; ".join(f"{k}: checkpoint {before.get(k)}, now {now[k]}" for k in changed)
@@ -56,6 +75,8 @@ def restore_newest(trainer, candidates: list[Path]) -> str:
     """
     for i, candidate in enumerate(candidates):
         try:
+            ckpt.load_meta(candidate)
+            check_compatible(trainer.cfg, candidate)  # an older fallback must fit the config too
             trainer.load(candidate)
         except CheckpointError as exc:
             if i + 1 == len(candidates):

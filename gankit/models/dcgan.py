@@ -42,6 +42,9 @@ class DCGANDiscriminatorOptions(BaseModel):
     norm: Literal["batch", "spectral", "none"] = "batch"  # "spectral": SNGAN's D normalization instead of BN
     minibatch_std_group: int = Field(0, ge=0)  # append a minibatch-std channel at 4x4 (PGGAN); 0 turns it off
     extra_convs: int = Field(0, ge=0)  # 3x3 stride-1 conv layers after each downsampling (SNGAN's "standard CNN")
+    # How a class-conditional D (data.conditional) sees the label: "projection" (Miyato & Koyama 2018)
+    # adds <embed(y), h> to the logit; "concat" appends one-hot label maps to the input image (cGAN).
+    conditioning: Literal["projection", "concat"] = "projection"
 
 
 def _widths(resolution: int, width: int, max_width: int) -> list[int]:
@@ -60,11 +63,11 @@ def _up(c_in: int, c_out: int, upsample: str, bias: bool) -> list[nn.Module]:
 
 
 def init_dcgan_weights(module: nn.Module) -> None:
-    """Paper's init: conv weights N(0, 0.02), batch-norm gains N(1, 0.02), biases 0."""
+    """Paper's init: conv (and label-embedding) weights N(0, 0.02), batch-norm gains N(1, 0.02), biases 0."""
     for m in module.modules():
-        if isinstance(m, nn.Conv2d | nn.ConvTranspose2d | nn.Linear):
+        if isinstance(m, nn.Conv2d | nn.ConvTranspose2d | nn.Linear | nn.Embedding):
             nn.init.normal_(m.weight, 0.0, 0.02)
-            if m.bias is not None:
+            if getattr(m, "bias", None) is not None:
                 nn.init.zeros_(m.bias)
         elif isinstance(m, nn.BatchNorm2d):
             nn.init.normal_(m.weight, 1.0, 0.02)
@@ -92,15 +95,17 @@ class DCGANGenerator(nn.Module):
         discrete_code: int = 0,
         upsample: Literal["transposed", "resize"] = "transposed",
         extra_convs: int = 0,
+        num_classes: int = 0,
     ):
         super().__init__()
         if discrete_code > z_dim:
             raise ValueError(f"generator.discrete_code={discrete_code} exceeds generator.z_dim={z_dim}")
         self.z_dim, self.resolution, self.channels = z_dim, resolution, channels
-        self.discrete_code = discrete_code
+        self.discrete_code, self.num_classes = discrete_code, num_classes
         widths = _widths(resolution, width, max_width)
         layers: list[nn.Module] = [
-            nn.ConvTranspose2d(z_dim, widths[0], 4, 1, 0, bias=False),  # [N, z, 1, 1] -> [N, w0, 4, 4]
+            # [N, z (+ K one-hot class, cGAN), 1, 1] -> [N, w0, 4, 4]
+            nn.ConvTranspose2d(z_dim + num_classes, widths[0], 4, 1, 0, bias=False),
             nn.BatchNorm2d(widths[0]),
             nn.ReLU(inplace=True),
         ]
@@ -112,8 +117,10 @@ class DCGANGenerator(nn.Module):
         self.net = nn.Sequential(*layers)
         init_dcgan_weights(self)
 
-    def forward(self, z: torch.Tensor) -> torch.Tensor:
+    def forward(self, z: torch.Tensor, c: torch.Tensor | None = None) -> torch.Tensor:
         check_shape("z", z, [None, self.z_dim])
+        if self.num_classes:
+            z = torch.cat([z, _one_hot(c, self.num_classes, z)], dim=1)  # [N, z] -> [N, z + K]
         if self.discrete_code:
             k = self.discrete_code
             code = F.one_hot(z[:, :k].argmax(dim=1), k).to(z.dtype)  # [N, K] one-hot of the category
@@ -134,16 +141,20 @@ class DCGANDiscriminator(nn.Module):
         norm: Literal["batch", "spectral", "none"] = "batch",
         minibatch_std_group: int = 0,
         extra_convs: int = 0,
+        conditioning: Literal["projection", "concat"] = "projection",
+        num_classes: int = 0,
     ):
         super().__init__()
-        self.resolution, self.channels = resolution, channels
+        self.resolution, self.channels, self.num_classes = resolution, channels, num_classes
+        self.concat_labels = num_classes > 0 and conditioning == "concat"
+        in_channels = channels + (num_classes if self.concat_labels else 0)
         widths = _widths(resolution, width, max_width)[::-1]  # resolution/2 down to 4
 
         def stride_one(c: int) -> list[nn.Module]:  # extra 3x3 layers at one resolution
             norm_layer = [nn.BatchNorm2d(c)] if norm == "batch" else []
             return [nn.Conv2d(c, c, 3, 1, 1, bias=norm != "batch"), *norm_layer, nn.LeakyReLU(0.2, True)]
 
-        layers: list[nn.Module] = [nn.Conv2d(channels, widths[0], 4, 2, 1), nn.LeakyReLU(0.2, inplace=True)]
+        layers: list[nn.Module] = [nn.Conv2d(in_channels, widths[0], 4, 2, 1), nn.LeakyReLU(0.2, inplace=True)]
         layers += [m for _ in range(extra_convs) for m in stride_one(widths[0])]
         for c_in, c_out in zip(widths[:-1], widths[1:], strict=True):
             norm_layer = [nn.BatchNorm2d(c_out)] if norm == "batch" else []
@@ -153,12 +164,34 @@ class DCGANDiscriminator(nn.Module):
             layers.append(MinibatchStd(minibatch_std_group))  # [N, w, 4, 4] -> [N, w + 1, 4, 4]
         layers += [nn.Conv2d(widths[-1] + bool(minibatch_std_group), 1, 4, 1, 0)]  # [N, w, 4, 4] -> [N, 1, 1, 1]
         self.net = nn.Sequential(*layers)
+        self.embed = nn.Embedding(num_classes, widths[-1]) if num_classes and not self.concat_labels else None
         init_dcgan_weights(self)
         if norm == "spectral":
-            for m in self.net:
-                if isinstance(m, nn.Conv2d):
+            for m in [*self.net, self.embed]:
+                if isinstance(m, nn.Conv2d | nn.Embedding):
                     spectral_norm(m)
 
-    def forward(self, img: torch.Tensor) -> torch.Tensor:
+    def forward(self, img: torch.Tensor, c: torch.Tensor | None = None) -> torch.Tensor:
         check_shape("img", img, [None, self.channels, self.resolution, self.resolution])
-        return self.net(img).flatten()  # [N, 1, 1, 1] -> [N]
+        if self.concat_labels:
+            maps = _one_hot(c, self.num_classes, img)[:, :, None, None].expand(-1, -1, *img.shape[2:])
+            img = torch.cat([img, maps], dim=1)  # [N, C, R, R] -> [N, C + K, R, R]
+        if self.embed is None:
+            return self.net(img).flatten()  # [N, 1, 1, 1] -> [N]
+        h = self.net[:-1](img)  # [N, w (+1), 4, 4], the last hidden map
+        logits = self.net[-1](h).flatten()
+        pooled = h[:, : self.embed.embedding_dim].sum(dim=(2, 3))  # [N, w], minibatch-std channel left out
+        return logits + (self.embed(_labels(c, self.num_classes)) * pooled).sum(dim=1)  # projection term
+
+
+def _labels(c: torch.Tensor | None, num_classes: int) -> torch.Tensor:
+    """Check class labels [N] for a conditional network."""
+    if c is None:
+        raise ValueError(f"this network is class-conditional ({num_classes} classes) and needs labels c [N]")
+    if c.dtype not in (torch.int64, torch.int32) or c.ndim != 1:
+        raise ValueError(f"class labels must be integers [N], got dtype {c.dtype} and shape {list(c.shape)}")
+    return c
+
+
+def _one_hot(c: torch.Tensor | None, num_classes: int, like: torch.Tensor) -> torch.Tensor:
+    return F.one_hot(_labels(c, num_classes).long(), num_classes).to(like.dtype)  # [N, K]

@@ -79,3 +79,28 @@ def test_extra_stride_one_convolutions_keep_the_pair_compatible(extra):
     assert D(G(torch.randn(2, 16))).shape == (2,)
     n_conv3 = sum(isinstance(m, torch.nn.Conv2d) and m.kernel_size == (3, 3) for m in D.modules())
     assert n_conv3 == 2 * extra and len(list(D.modules())) > len(list(plain.modules()))
+
+
+@pytest.mark.parametrize("conditioning", ["projection", "concat"])
+def test_class_conditional_pair_depends_on_the_label(conditioning):
+    """With num_classes set, G's images and D's logits change with the label (and both need one)."""
+    G = DCGANGenerator(16, 1, z_dim=8, width=8, num_classes=10).eval()
+    D = DCGANDiscriminator(16, 1, width=8, conditioning=conditioning, num_classes=10).eval()
+    with torch.no_grad():
+        if D.embed is not None:
+            D.embed.weight.normal_()  # a trained-looking embedding, so the projection term is not ~0
+    z, c0, c1 = torch.randn(4, 8), torch.zeros(4, dtype=torch.long), torch.ones(4, dtype=torch.long)
+    assert not torch.allclose(G(z, c0), G(z, c1))
+    img = G(z, c0)
+    assert D(img, c0).shape == (4,) and not torch.allclose(D(img, c0), D(img, c1))
+    with pytest.raises(ValueError, match="class-conditional .* needs labels"):
+        D(img)
+
+
+def test_projection_term_matches_its_closed_form():
+    """logit(x, y) - logit(x, y') = <embed(y) - embed(y'), sum of the last hidden map> (Miyato & Koyama 2018)."""
+    D = DCGANDiscriminator(16, 1, width=8, num_classes=3).eval()
+    img, y0, y1 = torch.randn(2, 1, 16, 16), torch.tensor([0, 0]), torch.tensor([2, 2])
+    pooled = D.net[:-1](img).sum(dim=(2, 3))
+    want = ((D.embed.weight[0] - D.embed.weight[2]) * pooled).sum(dim=1)
+    torch.testing.assert_close(D(img, y0) - D(img, y1), want)

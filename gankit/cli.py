@@ -107,7 +107,13 @@ def train(preset: str, out: Path | None, overrides: tuple[str, ...], resume: str
 @click.option("--truncation", default=1.0, show_default=True, type=click.FloatRange(0, 1), help="Truncation psi.")
 @click.option("--out", required=True, type=click.Path(path_type=Path), help="Output grid (.png, .jpg or .webp).")
 @click.option("--device", default="cpu", show_default=True, type=click.Choice(["cpu", "cuda"]), help="Device.")
-def sample(run_path: Path, num: int, seed: int, truncation: float, out: Path, device: str) -> None:
+@click.option(
+    "--class",
+    "label",
+    type=click.IntRange(min=0),
+    help="Class-conditional runs: draw this class (default: all in turn).",
+)
+def sample(run_path: Path, num: int, seed: int, truncation: float, out: Path, device: str, label: int | None) -> None:
     """Write a grid of samples from a run's EMA generator."""
     from gankit.data import open_dataset
     from gankit.data.image_io import save_grid
@@ -117,7 +123,7 @@ def sample(run_path: Path, num: int, seed: int, truncation: float, out: Path, de
     if out.suffix.lower() not in (".png", ".jpg", ".jpeg", ".webp") or out.is_dir():
         raise GankitError(f"--out {out}: expected an image file name ending in .png, .jpg or .webp")
     run = Run.load(run_path, device=pick_device(device))
-    samples = run.sample(num, seed=seed, truncation=truncation)
+    samples = run.sample(num, seed=seed, truncation=truncation, label=label)
     if samples.ndim == 2:  # 2-D points: a scatter plot over the mixture's modes
         path = save_samples_picture(samples, out, open_dataset(run.cfg.data, progress=False))
     else:

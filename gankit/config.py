@@ -36,6 +36,8 @@ class DataConfig(Section):
     channels: Literal[1, 3] = 1
     skip_bad: bool = False  # skip unreadable files (and count them) instead of failing
     max_images: int | None = Field(None, ge=1)
+    conditional: bool = False  # train class-conditional G and D on the dataset's labels (cGAN)
+    num_classes: int | None = Field(None, ge=2)  # filled from the dataset when conditional; checked if given
 
     @model_validator(mode="after")
     def _check(self):

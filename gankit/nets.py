@@ -1,22 +1,39 @@
 """Build the networks a config names, with weights that depend only on the seed."""
 
+import inspect
+
 import torch
 from torch import nn
 
 from gankit.config import Config
+from gankit.errors import ConfigError
 from gankit.registry import DISCRIMINATORS, GENERATORS
+
+
+def _label_options(cfg: Config, build, key: str) -> dict:
+    """{"num_classes": K} for a class-conditional run, after checking the family takes labels."""
+    if not cfg.data.conditional:
+        return {}
+    if "num_classes" not in inspect.signature(build).parameters:
+        name = getattr(cfg, key).name
+        raise ConfigError(f"data.conditional=true, but {key}.name='{name}' takes no labels; use e.g. 'dcgan'")
+    if cfg.data.num_classes is None:
+        raise ConfigError("data.conditional=true needs data.num_classes (the trainer fills it from the dataset)")
+    return {"num_classes": cfg.data.num_classes}
 
 
 def build_generator(cfg: Config) -> nn.Module:
     opts = cfg.generator.model_dump(exclude={"name"})
     entry = GENERATORS.get(cfg.generator.name, key="generator.name")
-    return entry.build(resolution=cfg.data.resolution, channels=cfg.data.channels, **opts)
+    labels = _label_options(cfg, entry.build, "generator")
+    return entry.build(resolution=cfg.data.resolution, channels=cfg.data.channels, **opts, **labels)
 
 
 def build_discriminator(cfg: Config) -> nn.Module:
     opts = cfg.discriminator.model_dump(exclude={"name"})
     entry = DISCRIMINATORS.get(cfg.discriminator.name, key="discriminator.name")
-    return entry.build(resolution=cfg.data.resolution, channels=cfg.data.channels, **opts)
+    labels = _label_options(cfg, entry.build, "discriminator")
+    return entry.build(resolution=cfg.data.resolution, channels=cfg.data.channels, **opts, **labels)
 
 
 def build_networks(cfg: Config) -> tuple[nn.Module, nn.Module]:

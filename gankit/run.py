@@ -56,10 +56,36 @@ class Run:
         z = torch.randn(n, self.G.z_dim, generator=torch.Generator().manual_seed(seed))
         return (z * truncation).to(self.device)
 
+    @property
+    def num_classes(self) -> int:
+        """Classes of a class-conditional run (data.conditional), 0 for an unconditional one."""
+        return self.cfg.data.num_classes if self.cfg.data.conditional else 0
+
+    def labels(self, n: int, label: int | None = None) -> torch.Tensor | None:
+        """Labels [n] for a conditional G: all `label`, or classes 0, 1, ..., K-1, 0, ... (balanced) when None."""
+        k = self.num_classes
+        if not k:
+            if label is not None:
+                raise ConfigError(f"--class {label}: this run is not class-conditional (data.conditional is false)")
+            return None
+        if label is not None and not 0 <= label < k:
+            raise ConfigError(f"--class {label} is out of range; this run has classes 0..{k - 1}")
+        return torch.full((n,), label) if label is not None else torch.arange(n) % k
+
     @torch.no_grad()
-    def sample(self, n: int, seed: int = 0, truncation: float = 1.0, batch_size: int = 256) -> torch.Tensor:
-        """n images [n, C, H, W] in [-1, 1], the same for the same seed whatever the batch size."""
+    def sample(
+        self, n: int, seed: int = 0, truncation: float = 1.0, batch_size: int = 256, label: int | None = None
+    ) -> torch.Tensor:
+        """n images [n, C, H, W] in [-1, 1], the same for the same seed whatever the batch size.
+
+        A class-conditional run draws class `label`, or every class in turn when `label` is None.
+        """
         w_space = getattr(self.G, "truncates_in_w", False)  # mapping-network generators truncate w, not z
         z = self.latents(n, seed, 1.0 if w_space else truncation)
         kwargs = {"truncation_psi": truncation} if w_space else {}
-        return torch.cat([self.G(z[i : i + batch_size], **kwargs) for i in range(0, n, batch_size)]).cpu()
+        c = self.labels(n, label)
+        chunks = []
+        for i in range(0, n, batch_size):
+            inputs = [z[i : i + batch_size]] + ([c[i : i + batch_size].to(self.device)] if c is not None else [])
+            chunks.append(self.G(*inputs, **kwargs))
+        return torch.cat(chunks).cpu()

@@ -22,6 +22,9 @@ class Context:
         generator: the run's latent stream, for random draws inside G (noise inputs, style mixing), or None.
         rng: the run's random streams by name ("penalty", ...), for draws a phase makes itself.
         optimizers: the optimizers by key, to read (never step) their state, e.g. for an unrolled look-ahead.
+        conditional: G and D take class labels (`data.conditional`). Fakes then get the labels of
+            the current real batch, so every D call of a step, on reals, fakes, interpolates or
+            perturbed reals, uses `real_c`; the fakes' labels follow the data's label distribution.
     """
 
     nets: dict[str, nn.Module]
@@ -33,6 +36,21 @@ class Context:
     generator: torch.Generator | None = None
     rng: dict[str, torch.Generator] = field(default_factory=dict)
     optimizers: dict[str, torch.optim.Optimizer] = field(default_factory=dict)
+    conditional: bool = False
+
+    def generate(self, z: torch.Tensor) -> torch.Tensor:
+        """G(z), or G(z, real_c) for a conditional game."""
+        G = self.nets["G"]
+        return G(z, self.real_c) if self.conditional else G(z)
+
+    def score(self, img: torch.Tensor) -> torch.Tensor:
+        """D's logits for `img` (already augmented), given `real_c` for a conditional game."""
+        D = self.nets["D"]
+        return D(img, self.real_c) if self.conditional else D(img)
+
+    def d_inputs(self, img: torch.Tensor) -> tuple[torch.Tensor, ...]:
+        """The positional inputs of D for `img`, for functional calls (torch.func)."""
+        return (img, self.real_c) if self.conditional else (img,)
 
 
 @dataclass

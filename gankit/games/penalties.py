@@ -35,8 +35,7 @@ class Penalty:
 
 
 def _scored(ctx: Context) -> Callable[[torch.Tensor], torch.Tensor]:
-    D = ctx.nets["D"]
-    return lambda img: D(ctx.augment(img))
+    return lambda img: ctx.score(ctx.augment(img))
 
 
 def _r1(ctx: Context, real_img: torch.Tensor, fake_img: torch.Tensor | None) -> torch.Tensor:
@@ -87,7 +86,7 @@ def lazy_penalty_phases(penalties: list[Penalty], after_step: Callable[[Context]
             fake_img = None
             if p.needs_fakes:
                 with torch.no_grad():
-                    fake_img = ctx.nets["G"](ctx.sample_z(ctx.real_img.shape[0]))
+                    fake_img = ctx.generate(ctx.sample_z(ctx.real_img.shape[0]))
 
             # Scale by the interval, so the lazy penalty keeps its average strength.
             value = p.weight * p.compute(ctx, ctx.real_img, fake_img)

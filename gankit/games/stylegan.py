@@ -29,6 +29,11 @@ def build_stylegan2(cfg: Config) -> Game:
             f"loss.pl_weight={cfg.loss.pl_weight} needs a generator with a mapping network (stylegan, stylegan2), "
             f"got generator.name='{cfg.generator.name}'; set loss.pl_weight=0 or change the generator"
         )
+    if cfg.data.conditional:
+        raise ConfigError(
+            "data.conditional=true with train.game='stylegan2' is not implemented yet (the StyleGAN2 networks "
+            "take no labels); use a conditional family such as generator.name='dcgan' with the standard game"
+        )
     if cfg.train.d_steps != 1:
         raise NotImplementedError(f"train.d_steps={cfg.train.d_steps} with train.game='stylegan2' is not implemented")
 

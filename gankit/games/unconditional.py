@@ -1,4 +1,7 @@
-"""The unconditional game: k D phases, optional penalty terms and lazy penalty phases, one G phase per step."""
+"""The standard game: k D phases, optional penalty terms and lazy penalty phases, one G phase per step.
+
+With `data.conditional` the same phases pass class labels to G and D (see `Context.conditional`).
+"""
 
 import torch
 
@@ -18,16 +21,15 @@ def build_unconditional(cfg: Config) -> Game:
 
     def d_phase(ctx: Context) -> dict[str, torch.Tensor]:
         # Generate fakes; keep G's graph when the G phase will reuse them (textbook DCGAN step).
-        G, D = ctx.nets["G"], ctx.nets["D"]
         z = ctx.sample_z(ctx.real_img.shape[0])
         with torch.set_grad_enabled(keep_fakes):
-            fake_img = G(z)
+            fake_img = ctx.generate(z)
         if keep_fakes:
             ctx.scratch["fake_img"] = fake_img
 
         # Score reals and fakes in separate batches, so batch norm sees each set alone.
-        real_logits = D(ctx.augment(ctx.real_img))
-        fake_logits = D(ctx.augment(fake_img.detach()))  # detach: D's loss must not reach G
+        real_logits = ctx.score(ctx.augment(ctx.real_img))
+        fake_logits = ctx.score(ctx.augment(fake_img.detach()))  # detach: D's loss must not reach G
         loss_d = loss.d(real_logits, fake_logits)
         terms = penalty_terms(penalties, ctx, ctx.real_img, fake_img.detach())
         return {
@@ -40,12 +42,11 @@ def build_unconditional(cfg: Config) -> Game:
         }
 
     def g_phase(ctx: Context) -> dict[str, torch.Tensor]:
-        G, D = ctx.nets["G"], ctx.nets["D"]
         fake_img = ctx.scratch.pop("fake_img", None)
         if fake_img is None:
-            fake_img = G(ctx.sample_z(ctx.real_img.shape[0]))
-        real_logits = D(ctx.augment(ctx.real_img)).detach() if loss.g_uses_reals else None
-        loss_g = loss.g(D(ctx.augment(fake_img)), real_logits)
+            fake_img = ctx.generate(ctx.sample_z(ctx.real_img.shape[0]))
+        real_logits = ctx.score(ctx.augment(ctx.real_img)).detach() if loss.g_uses_reals else None
+        loss_g = loss.g(ctx.score(ctx.augment(fake_img)), real_logits)
         return {"loss": loss_g, "loss_g": loss_g}
 
     clip = None if loss.weight_clip is None else (lambda ctx: clip_weights(ctx.nets["D"], loss.weight_clip))

@@ -71,22 +71,24 @@ def build_unrolled(cfg: Config) -> Game:
 
     def g_phase(ctx: Context) -> dict[str, torch.Tensor]:
         # Take the fakes of the D phase when it kept them, as the plain game does.
-        G, D = ctx.nets["G"], ctx.nets["D"]
+        D = ctx.nets["D"]
         fake_img = ctx.scratch.pop("fake_img", None)
         if fake_img is None:
-            fake_img = G(ctx.sample_z(ctx.real_img.shape[0]))
+            fake_img = ctx.generate(ctx.sample_z(ctx.real_img.shape[0]))
         real_in, fake_in = ctx.augment(ctx.real_img), ctx.augment(fake_img)
 
         # Unroll k Adam steps of D on these reals and fakes, keeping every graph (eq. 4-5).
         params = {name: p.detach().requires_grad_(True) for name, p in D.named_parameters()}
         for _ in range(k):
-            loss_d = loss.d(functional_call(D, params, (real_in,)), functional_call(D, params, (fake_in,)))
+            loss_d = loss.d(
+                functional_call(D, params, ctx.d_inputs(real_in)), functional_call(D, params, ctx.d_inputs(fake_in))
+            )
             grads = torch.autograd.grad(loss_d, list(params.values()), create_graph=True)
             params = adam_look_ahead(params, grads, ctx.optimizers["D"])
 
         # G's loss against the look-ahead D (eq. 6); backward reaches G through the unrolled steps.
-        real_logits = functional_call(D, params, (real_in,)).detach() if loss.g_uses_reals else None
-        loss_g = loss.g(functional_call(D, params, (fake_in,)), real_logits)
+        real_logits = functional_call(D, params, ctx.d_inputs(real_in)).detach() if loss.g_uses_reals else None
+        loss_g = loss.g(functional_call(D, params, ctx.d_inputs(fake_in)), real_logits)
         return {"loss": loss_g, "loss_g": loss_g}
 
     phases = [Phase("G", "G", ("G",), g_phase) if p.name == "G" else p for p in game.phases]

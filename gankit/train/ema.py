@@ -48,7 +48,8 @@ def recalibrate_batchnorm(G: nn.Module, sample_z, batches: int) -> None:
 
     Args:
         G: a generator with batch-norm layers.
-        sample_z: () -> a batch of latents [B, z_dim] from a stream reserved for this purpose.
+        sample_z: () -> a batch of latents [B, z_dim] from a stream reserved for this purpose, or a
+            tuple of G's inputs (latents and labels for a conditional G).
         batches: number of batches; 0 leaves the statistics as they are.
     """
     norms = [m for m in G.modules() if isinstance(m, nn.modules.batchnorm._BatchNorm)]
@@ -60,7 +61,8 @@ def recalibrate_batchnorm(G: nn.Module, sample_z, batches: int) -> None:
         m.momentum = None  # cumulative average over the calibration batches
     G.train()
     for _ in range(batches):
-        G(sample_z())
+        inputs = sample_z()
+        G(*inputs) if isinstance(inputs, tuple) else G(inputs)
     G.eval()
     for m, momentum in zip(norms, saved, strict=True):
         m.momentum = momentum

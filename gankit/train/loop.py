@@ -19,7 +19,7 @@ from gankit.config import Config, describe, to_yaml
 from gankit.data import open_dataset
 from gankit.data.loader import BatchStream
 from gankit.data.transforms import DatasetTransform
-from gankit.errors import CheckpointError, ConfigError
+from gankit.errors import CheckpointError, ConfigError, DataError
 from gankit.games.base import Context
 from gankit.nets import build_networks, module_summary
 from gankit.registry import GAMES
@@ -69,6 +69,7 @@ class Trainer:
 
         # Open the data and the batch stream.
         self.dataset = open_dataset(cfg.data, "train", progress=self.dist.is_main)
+        resolve_labels(cfg, self.dataset)
         transform = DatasetTransform(cfg.augment.dataset, cfg.seed) if cfg.augment.dataset.active else None
         self.stream = BatchStream(
             self.dataset,
@@ -108,10 +109,12 @@ class Trainer:
             generator=self.streams["latent"],
             rng=self.streams.generators,
             optimizers=self.optimizers,
+            conditional=cfg.data.conditional,
         )
         self.game = GAMES.get(t.game, key="train.game").build(cfg)
         grid_size = getattr(self.dataset, "snapshot_samples", GRID_SIZE)  # point data: a scatter of 2,500
         self.grid_z = torch.randn(grid_size, self.G.z_dim, generator=torch.Generator().manual_seed(cfg.seed))
+        self.grid_c = torch.arange(grid_size) % cfg.data.num_classes if cfg.data.conditional else None
 
         # Counters; a resumed run overwrites them.
         self.step, self.nimg, self.tick, self.ema_nimg = 0, 0, 0, 0
@@ -231,15 +234,20 @@ class Trainer:
         """Recalibrate G_ema's batch-norm statistics and save a grid from the fixed latents."""
         G_ema = self.ema.G_ema
         calib = torch.Generator().manual_seed(self.cfg.seed + 1)
-        recalibrate_batchnorm(
-            G_ema,
-            lambda: torch.randn(self.local_batch, G_ema.z_dim, generator=calib).to(self.device),
-            self.cfg.train.bn_recalibration_batches,
-        )
+        num_classes = self.cfg.data.num_classes if self.cfg.data.conditional else 0
+
+        def calibration_inputs():
+            z = torch.randn(self.local_batch, G_ema.z_dim, generator=calib).to(self.device)
+            if not num_classes:
+                return z
+            return z, torch.randint(num_classes, (self.local_batch,), generator=calib).to(self.device)
+
+        recalibrate_batchnorm(G_ema, calibration_inputs, self.cfg.train.bn_recalibration_batches)
         if not self.dist.is_main:
             return None
         path = self.run_dir / "samples" / f"fakes-{self.nimg:010d}.png"  # named like the checkpoint of the same moment
-        save_samples_picture(G_ema(self.grid_z.to(self.device)).cpu(), path, self.dataset, self.D)
+        inputs = [self.grid_z.to(self.device)] + ([self.grid_c.to(self.device)] if num_classes else [])
+        save_samples_picture(G_ema(*inputs).cpu(), path, self.dataset, self.D)
         return path
 
     # The loop.
@@ -389,6 +397,23 @@ class Trainer:
         if self.dist.is_main:
             truncate_log(self.run_dir / "log.jsonl", self.tick)
         return {"tick": self.tick, "kimg": self.nimg / 1000, "event": "rollback", "rollback": count, "at": bad_at}
+
+
+def resolve_labels(cfg: Config, dataset) -> None:
+    """For `data.conditional`, check the dataset has class labels and fill `data.num_classes` from it."""
+    if not cfg.data.conditional:
+        return
+    if dataset.labels is None or dataset.num_classes is None:
+        raise DataError(
+            f"data.conditional=true, but {dataset.name} has no class labels; use labelled data or drop data.conditional"
+        )
+    if cfg.data.num_classes is None:
+        cfg.data.num_classes = dataset.num_classes
+    elif cfg.data.num_classes != dataset.num_classes:
+        raise ConfigError(
+            f"data.num_classes={cfg.data.num_classes}, but {dataset.name} has {dataset.num_classes} classes; "
+            "drop the key to take it from the dataset"
+        )
 
 
 def prepare_run_dir(run_dir: Path, cfg: Config) -> Path:

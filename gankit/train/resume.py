@@ -11,6 +11,7 @@ from gankit.train.stats import truncate_log
 
 # Keys a resumed run may change: the schedule's length and bookkeeping, never the model, data or game.
 MAY_CHANGE = (
+    "data.num_classes",  # filled from the dataset at start-up; a real mismatch fails when the weights load
     "train.total_kimg",
     "train.tick_kimg",
     "train.snapshot_ticks",

@@ -1,0 +1,71 @@
+import pytest
+import torch
+import yaml
+from click.testing import CliRunner
+
+from gankit.cli import main
+from gankit.run import Run
+from tests.conftest import TINY
+
+
+def _train(out, *extra):
+    sets = [arg for kv in (*TINY, "data.conditional=true", *extra) for arg in ("--set", kv)]
+    return CliRunner().invoke(main, ["train", "--preset", "dcgan-digits", "--out", str(out), *sets])
+
+
+@pytest.fixture(scope="module")
+def conditional_run(tmp_path_factory):
+    out = tmp_path_factory.mktemp("cond") / "run"
+    result = _train(out)
+    assert result.exit_code == 0, result.output
+    return out
+
+
+def test_class_count_comes_from_the_dataset_and_is_saved(conditional_run):
+    """data.num_classes is filled from the digits (10) and written to config.yaml, so the run reloads."""
+    cfg = yaml.safe_load((conditional_run / "config.yaml").read_text())
+    assert cfg["data"]["conditional"] is True and cfg["data"]["num_classes"] == 10
+    assert Run.load(conditional_run).num_classes == 10
+
+
+def test_sample_one_class_and_every_class(conditional_run, tmp_path):
+    """--class K draws K only; without it the classes come in turn, and out-of-range labels are refused."""
+    run = Run.load(conditional_run)
+    assert torch.equal(run.labels(12), torch.arange(12) % 10)
+    three = run.sample(4, seed=1, label=3)
+    assert not torch.equal(three, run.sample(4, seed=1, label=4))  # the label reaches G
+    ok = CliRunner().invoke(
+        main, ["sample", "--run", str(conditional_run), "--class", "3", "--out", str(tmp_path / "a.png")]
+    )
+    assert ok.exit_code == 0, ok.output
+    bad = CliRunner().invoke(
+        main, ["sample", "--run", str(conditional_run), "--class", "10", "--out", str(tmp_path / "b.png")]
+    )
+    assert bad.exit_code == 2 and "--class 10 is out of range; this run has classes 0..9" in bad.output
+
+
+def test_eval_of_a_conditional_run(conditional_run):
+    result = CliRunner().invoke(main, ["eval", "--run", str(conditional_run), "--num-samples", "32"])
+    assert result.exit_code == 0, result.output
+    assert "fid" in result.output
+
+
+def test_family_without_labels_and_wrong_class_count_are_clear_errors(tmp_path):
+    """A network family that takes no labels, or a class count that contradicts the data, fails before step one."""
+    sets = ["generator.name=resnet", "generator.width=8", "generator.z_dim=16"]
+    result = CliRunner().invoke(
+        main,
+        ["train", "--preset", "sngan-digits", "--out", str(tmp_path / "r"), "--dry-run"]
+        + [a for kv in ("data.conditional=true", *sets) for a in ("--set", kv)],
+    )
+    assert result.exit_code == 2 and "generator.name='resnet' takes no labels" in result.output
+    result = _train(tmp_path / "k", "data.num_classes=5")
+    assert result.exit_code == 2 and "data.num_classes=5, but digits (train split) has 10 classes" in result.output
+
+
+def test_unconditional_run_refuses_a_class(tmp_path):
+    out = tmp_path / "u"
+    sets = [arg for kv in TINY for arg in ("--set", kv)]
+    assert CliRunner().invoke(main, ["train", "--preset", "dcgan-digits", "--out", str(out), *sets]).exit_code == 0
+    bad = CliRunner().invoke(main, ["sample", "--run", str(out), "--class", "1", "--out", str(tmp_path / "g.png")])
+    assert bad.exit_code == 2 and "not class-conditional" in bad.output

@@ -36,6 +36,9 @@ class DataConfig(Section):
     channels: Literal[1, 3] = 1
     skip_bad: bool = False  # skip unreadable files (and count them) instead of failing
     max_images: int | None = Field(None, ge=1)
+    # Labels of a folder or zip: "auto" reads dataset.json at its root if present, "file" requires it,
+    # "folders" takes each image's top-level sub-folder as its class, "none" ignores labels.
+    labels: Literal["auto", "none", "file", "folders"] = "auto"
     conditional: bool = False  # train class-conditional G and D on the dataset's labels (cGAN)
     num_classes: int | None = Field(None, ge=2)  # filled from the dataset when conditional; checked if given
 

@@ -2,7 +2,6 @@
 
 What it protects: no input reaches the user as an unhandled exception (KeyError, pydantic's
 ValidationError, SafetensorError, UnpicklingError, ...) instead of a message naming the file or key.
-There is no labels-file parser yet (see data/image_folder.py's TODO), so none is fuzzed.
 """
 
 import io
@@ -21,6 +20,7 @@ from PIL import Image
 
 from gankit.config import Config, load_config
 from gankit.data.image_folder import load_image_folder
+from gankit.data.labels import Labels, parse_labels_file
 from gankit.errors import CheckpointError, ConfigError, DataError, GankitError
 from gankit.train import checkpoint as ckpt
 from gankit.train.durable import sha256_file
@@ -150,3 +150,28 @@ def test_checkpoint_loader_loads_or_raises_checkpoint_error(tmp_path_factory, fi
         assert str(exc)
     except GankitError as exc:  # pragma: no cover - a different gankit error type would still be a clean message
         pytest.fail(f"expected CheckpointError, got {type(exc).__name__}: {exc}")
+
+
+LABEL_NAMES = st.sampled_from(["a.png", "b.png", "sub/c.png", "ghost.png"]) | st.text(max_size=6)
+LABEL_VALUES = SCALARS | st.lists(SCALARS, max_size=3)
+LABEL_DOCS = (
+    st.fixed_dictionaries({"labels": st.lists(st.lists(LABEL_NAMES | LABEL_VALUES, max_size=3), max_size=4)})
+    | st.fixed_dictionaries({"labels": st.lists(st.tuples(LABEL_NAMES, LABEL_VALUES).map(list), max_size=4)})
+    | VALUES
+)
+
+
+@FUZZ
+@given(doc=LABEL_DOCS, garble=st.booleans())
+def test_labels_file_parses_or_raises_data_error(doc, garble):
+    """Any dataset.json gives aligned labels for every image, no labels, or a DataError naming the file."""
+    text = json.dumps(doc, allow_nan=True)
+    if garble:
+        text = text[: len(text) // 2]
+    names = ["a.png", "b.png", "sub/c.png"]
+    try:
+        out = parse_labels_file(text, "data/dataset.json", names)
+    except DataError as exc:
+        assert "data/dataset.json" in str(exc)
+        return
+    assert out is None or (isinstance(out, Labels) and len(out.values) == len(names))

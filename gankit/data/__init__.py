@@ -31,4 +31,5 @@ def open_dataset(data_cfg, split: str = "train", progress: bool = True) -> Image
         skip_bad=data_cfg.skip_bad,
         max_images=data_cfg.max_images,
         progress=progress,
+        labels=data_cfg.labels,
     )

@@ -11,8 +11,9 @@ class ImageDataset:
 
     Attributes:
         images: uint8 [N, C, H, W] in [0, 255].
-        labels: int64 [N] class indices, or None when the data is unlabelled.
-        num_classes: number of classes, or None.
+        labels: int64 [N] class indices, float32 [N, D] label vectors (multi-label or continuous
+            attributes), or None when the data is unlabelled.
+        num_classes: number of classes for class labels, else None.
         name: a short description used in logs.
         skipped: files that were unreadable and skipped (`data.skip_bad: true`).
     """
@@ -39,7 +40,12 @@ class ImageDataset:
         return self.images.shape[1]
 
     def describe(self) -> str:
-        labels = f"{self.num_classes} classes" if self.labels is not None else "no labels"
+        if self.labels is None:
+            labels = "no labels"
+        elif self.num_classes is None:
+            labels = f"label vectors of {self.labels.shape[1]}"
+        else:
+            labels = f"{self.num_classes} classes"
         skipped = f", {len(self.skipped)} bad files skipped" if self.skipped else ""
         n, c, h, w = self.images.shape
         return f"{self.name}: {n} images, {c}x{h}x{w}, {labels}{skipped}"

@@ -47,6 +47,7 @@ from PIL import Image, ImageOps
 from tqdm import tqdm
 
 from gankit.data.dataset import ImageDataset
+from gankit.data.labels import LABELS_FILE, Labels, LabelSource, labels_from_folders, parse_labels_file
 from gankit.errors import ConfigError, DataError
 
 IMAGE_EXTENSIONS = (".png", ".jpg", ".jpeg", ".webp")
@@ -90,6 +91,7 @@ def load_image_folder(
     skip_bad: bool = False,
     max_images: int | None = None,
     progress: bool = True,
+    labels: LabelSource = "auto",
 ) -> ImageDataset:
     """Load every image of a folder (searched recursively) or of a .zip file.
 
@@ -106,10 +108,13 @@ def load_image_folder(
             instead of raising.
         max_images: keep only the first this many decodable images, in file order; None keeps all.
         progress: show a progress bar while decoding, when stderr is a terminal.
+        labels: where labels come from (`gankit.data.labels`): "auto" reads `dataset.json` at the
+            root when there is one, "file" requires it, "folders" takes each image's top-level
+            sub-folder as its class, "none" loads no labels.
 
     Returns:
         An ImageDataset with uint8 images [N, channels, resolution, resolution] in [0, 255] and
-        no labels.
+        their labels (int64 [N] classes or float32 [N, D] vectors), or no labels.
 
     Raises:
         ConfigError: `channels`, `resolution` or `max_images` has an unsupported value.
@@ -134,6 +139,7 @@ def load_image_folder(
             raise DataError(
                 f"{path}: no images found; expected files ending in {', '.join(IMAGE_EXTENSIONS)} (any case) {inside}"
             )
+        found = _read_labels(path, kind, names, read, labels)  # before decoding: a bad labels file fails fast
         capacity = len(names) if max_images is None else min(len(names), max_images)
         images = np.empty((capacity, channels, resolution, resolution), dtype=np.uint8)
         kept_names: list[str] = []
@@ -171,17 +177,47 @@ def load_image_folder(
     if len(kept_names) < capacity:
         images = images[: len(kept_names)].copy()  # free the slots reserved for skipped files
 
-    # Attach labels.
-    # TODO(labels from a labels file or class sub-folders; a later issue): every folder or zip
-    # loads unlabelled. `kept_names` holds each kept image's relative path, in dataset order.
-    labels, num_classes = None, None
+    # Keep the labels of the kept images.
+    values, num_classes = None, None
+    if found is not None:
+        position = {name: i for i, name in enumerate(names)}
+        values = found.values[[position[n] for n in kept_names]]
+        num_classes = found.num_classes
     return ImageDataset(
         images=torch.from_numpy(images),
-        labels=labels,
+        labels=values,
         num_classes=num_classes,
         name=f"{kind} {path}",
         skipped=tuple(skipped),
     )
+
+
+def _read_labels(path: Path, kind: str, names: list[str], read, source: LabelSource) -> Labels | None:
+    """The labels of `names` from the source `data.labels` names, or None."""
+    if source == "none":
+        return None
+    if source == "folders":
+        return labels_from_folders(names, str(path))
+    where = f"{path}:{LABELS_FILE}" if kind == "zip" else str(path / LABELS_FILE)
+    try:
+        with read(LABELS_FILE) as fp:
+            raw = fp.read()
+    except (FileNotFoundError, KeyError):
+        if source == "file":
+            raise DataError(
+                f"{where}: no labels file; data.labels='file' needs one, or use 'folders' or 'none'"
+            ) from None
+        return None
+    except OSError as exc:
+        raise DataError(f"{where}: cannot read the labels file ({exc})") from None
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        raise DataError(f"{where}: the labels file is not UTF-8 text; expected JSON") from None
+    found = parse_labels_file(text, where, names)
+    if found is None and source == "file":
+        raise DataError(f"{where}: holds no labels, but data.labels='file' needs them")
+    return found
 
 
 def _is_positive_int(value: object) -> bool:

@@ -403,7 +403,13 @@ def resolve_labels(cfg: Config, dataset) -> None:
     """For `data.conditional`, check the dataset has class labels and fill `data.num_classes` from it."""
     if not cfg.data.conditional:
         return
-    if dataset.labels is None or dataset.num_classes is None:
+    if dataset.labels is not None and dataset.num_classes is None:
+        # TODO(conditioning on float label vectors: G, D and sampling need a vector source; not built yet)
+        raise DataError(
+            f"data.conditional=true, but {dataset.name} has label vectors, not class labels; "
+            "training on label vectors is not supported yet: use integer classes in dataset.json"
+        )
+    if dataset.labels is None:
         raise DataError(
             f"data.conditional=true, but {dataset.name} has no class labels; use labelled data or drop data.conditional"
         )

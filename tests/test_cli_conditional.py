@@ -69,3 +69,16 @@ def test_unconditional_run_refuses_a_class(tmp_path):
     assert CliRunner().invoke(main, ["train", "--preset", "dcgan-digits", "--out", str(out), *sets]).exit_code == 0
     bad = CliRunner().invoke(main, ["sample", "--run", str(out), "--class", "1", "--out", str(tmp_path / "g.png")])
     assert bad.exit_code == 2 and "not class-conditional" in bad.output
+
+
+def test_stacked_digits_train_and_mode_count(tmp_path):
+    """A stacked-digits run trains and `gankit eval --metrics modes` reports modes and KL (VEEGAN protocol)."""
+    out = tmp_path / "stacked"
+    sets = [arg for kv in (*TINY, "data.max_images=256") for arg in ("--set", kv)]
+    result = CliRunner().invoke(main, ["train", "--preset", "dcgan-stacked-digits", "--out", str(out), *sets])
+    assert result.exit_code == 0, result.output
+    result = CliRunner().invoke(main, ["eval", "--run", str(out), "--metrics", "modes", "--num-samples", "500"])
+    assert result.exit_code == 0, result.output
+    assert "of 1000 modes, KL to uniform" in result.output
+    bad = CliRunner().invoke(main, ["eval", "--run", str(out), "--metrics", "fid"])
+    assert bad.exit_code == 2 and "measured with --metrics modes" in bad.output

@@ -13,7 +13,7 @@ $(BIN)/gankit: pyproject.toml
 	touch $(BIN)/gankit
 
 demo: $(BIN)/gankit
-	$(BIN)/gankit train --preset dcgan-digits --out runs/demo --resume auto
+	$(BIN)/gankit train --preset dcgan-digits-conditional --out runs/demo --resume auto
 	$(BIN)/gankit sample --run runs/demo -n 64 --seed 0 --out runs/demo/samples/final-grid.png
 	$(BIN)/gankit eval --run runs/demo --metrics fid
 	@echo "samples:     runs/demo/samples/  (final grid: runs/demo/samples/final-grid.png)"

@@ -37,7 +37,7 @@ def _cpu_model() -> str:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--preset", default="dcgan-digits")
+    parser.add_argument("--preset", default="dcgan-digits-conditional")
     parser.add_argument("--run", type=Path, help="evaluate this run folder instead of training a new one")
     parser.add_argument("--set", dest="overrides", action="append", default=[], help="config override for training")
     parser.add_argument("--num-samples", type=int, default=1000)

@@ -139,7 +139,10 @@ def load_image_folder(
             raise DataError(
                 f"{path}: no images found; expected files ending in {', '.join(IMAGE_EXTENSIONS)} (any case) {inside}"
             )
-        found = _read_labels(path, kind, names, read, labels)  # before decoding: a bad labels file fails fast
+        try:
+            found, label_error = _read_labels(path, kind, names, read, labels), None
+        except DataError as exc:  # reported together with the bad images, in one message
+            found, label_error = None, exc
         capacity = len(names) if max_images is None else min(len(names), max_images)
         images = np.empty((capacity, channels, resolution, resolution), dtype=np.uint8)
         kept_names: list[str] = []
@@ -161,12 +164,17 @@ def load_image_folder(
             kept_names.append(name)
 
     # Report every bad file at once, unless they are to be skipped.
+    report = []
     if reasons and not skip_bad:
-        raise DataError(
+        report.append(
             f"{path}: {len(reasons)} of {len(kept_names) + len(reasons)} image files cannot be decoded:\n"
             + "\n".join(reasons)
             + "\nfix or remove them, or set data.skip_bad: true to skip unreadable files"
         )
+    if label_error is not None:
+        report.append(str(label_error))
+    if report:
+        raise DataError("\n".join(report))
 
     # Check that something is left.
     if not kept_names:

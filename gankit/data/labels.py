@@ -20,6 +20,7 @@ import torch
 from gankit.errors import DataError
 
 LABELS_FILE = "dataset.json"
+MAX_LISTED = 100  # files listed by name in one error message
 LabelSource = Literal["auto", "none", "file", "folders"]
 
 
@@ -75,18 +76,19 @@ def parse_labels_file(text: str, where: str, names: list[str]) -> Labels | None:
             raise DataError(f"{where}: '{path}' is labelled twice")
         by_path[path] = label
 
-    # Match the labels to the images, both ways.
+    # Match the labels to the images, both ways, listing every file.
     unknown = sorted(set(by_path) - set(names))
     missing = [n for n in names if n not in by_path]
-    problems = []
-    if missing:
-        problems.append(f"{len(missing)} images have no label (first: {', '.join(missing[:3])})")
-    if unknown:
-        problems.append(
-            f"{len(unknown)} labels name files that are not images of the dataset (first: {', '.join(unknown[:3])})"
-        )
+    problems = [f"  {n}: image without a label" for n in missing]
+    problems += [f"  {n}: labelled, but not an image of the dataset" for n in unknown]
     if problems:
-        raise DataError(f"{where}: " + "; ".join(problems))
+        shown = problems[:MAX_LISTED] + (
+            [f"  ... and {len(problems) - MAX_LISTED} more"] if len(problems) > MAX_LISTED else []
+        )
+        raise DataError(
+            f"{where}: {len(missing)} images have no label and {len(unknown)} labels name no image:\n"
+            + "\n".join(shown)
+        )
 
     # One kind of label for the whole dataset.
     values = [by_path[n] for n in names]

@@ -54,8 +54,8 @@ def test_class_sub_folders(tmp_path):
 @pytest.mark.parametrize(
     ("entries", "message"),
     [
-        ([["a.png", 0]], r"1 images have no label \(first: b.png\)"),
-        ([["a.png", 0], ["b.png", 1], ["ghost.png", 1]], r"1 labels name files that are not images .*ghost.png"),
+        ([["a.png", 0]], r"1 images have no label and 0 labels name no image:\n  b.png: image without a label"),
+        ([["a.png", 0], ["b.png", 1], ["ghost.png", 1]], r"ghost.png: labelled, but not an image of the dataset"),
         ([["a.png", 0], ["b.png", [1.0, 0.0]]], r"labels mix kinds \(class, vector of 2\)"),
         ([["a.png", [1.0]], ["b.png", [1.0, 0.0]]], r"labels mix kinds \(vector of 1, vector of 2\)"),
         ([["a.png", -1], ["b.png", 1]], r"the label of 'a.png' is -1; expected an integer class >= 0"),
@@ -89,3 +89,14 @@ def test_skipped_images_drop_their_labels(tmp_path):
     _labels_file(tmp_path, [["a.png", 0], ["b.png", 1], ["c.png", 2]])
     ds = load_image_folder(tmp_path, 8, channels=1, progress=False, skip_bad=True)
     assert ds.labels.tolist() == [0, 2] and len(ds.skipped) == 1
+
+
+def test_bad_images_and_missing_labels_come_in_one_message(tmp_path):
+    """A truncated image and an unlabelled one are both named in the same error, before training."""
+    _images(tmp_path, ["a.png", "b.png"])
+    (tmp_path / "c.png").write_bytes((tmp_path / "a.png").read_bytes()[:20])  # truncated PNG
+    _labels_file(tmp_path, [["a.png", 0], ["c.png", 1]])
+    with pytest.raises(DataError) as info:
+        load_image_folder(tmp_path, 8, channels=1, progress=False)
+    message = str(info.value)
+    assert "c.png: cannot decode image" in message and "b.png: image without a label" in message

@@ -133,6 +133,9 @@ def evaluate_run(
         yield format_record(rec)
     if net_key == "digits" and "fid" in names:
         rec = {"metric": "digits_classes", "name": f"digits_classes{num_samples}", **_digits_classes(sets.fake_probs)}
+        if run.num_classes:  # a conditional run: how often the classifier sees the class that was asked for
+            asked = run.labels(num_samples).numpy()
+            rec["requested_class_share"] = float((sets.fake_probs.argmax(axis=1) == asked).mean())
         rec.update(common, time=time.strftime("%Y-%m-%dT%H:%M:%S"))
         writer.write(rec)
         yield format_record(rec)
@@ -173,8 +176,10 @@ def format_record(rec: dict) -> str:
         return f"{rec['name']}: density {rec['density']:.3f}  coverage {rec['coverage']:.3f} (k={rec['settings']['k']})"
     if metric == "digits_classes":
         shares = " ".join(f"{k}:{s:.2f}" for k, s in enumerate(rec["class_share"]))
+        asked = rec.get("requested_class_share")
         return (
             f"confident samples (p >= {rec['confidence_threshold']}) {rec['confident_share']:.1%}; "
             f"class shares {shares} (min {rec['min_class_share']:.1%})"
+            + (f"; classified as the requested class: {asked:.1%}" if asked is not None else "")
         )
     return json.dumps(rec)

@@ -47,7 +47,7 @@ def test_sample_one_class_and_every_class(conditional_run, tmp_path):
 def test_eval_of_a_conditional_run(conditional_run):
     result = CliRunner().invoke(main, ["eval", "--run", str(conditional_run), "--num-samples", "32"])
     assert result.exit_code == 0, result.output
-    assert "fid" in result.output
+    assert "fid" in result.output and "classified as the requested class:" in result.output
 
 
 def test_family_without_labels_and_wrong_class_count_are_clear_errors(tmp_path):

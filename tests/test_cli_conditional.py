@@ -1,3 +1,5 @@
+import json
+
 import pytest
 import torch
 import yaml
@@ -82,3 +84,11 @@ def test_stacked_digits_train_and_mode_count(tmp_path):
     assert "of 1000 modes, KL to uniform" in result.output
     bad = CliRunner().invoke(main, ["eval", "--run", str(out), "--metrics", "fid"])
     assert bad.exit_code == 2 and "measured with --metrics modes" in bad.output
+
+
+def test_acgan_trains_and_logs_its_class_losses(tmp_path):
+    """AC-GAN (discriminator.conditioning=acgan) logs loss_d_aux and loss_g_aux in every tick record."""
+    result = _train(tmp_path / "ac", "discriminator.conditioning=acgan")
+    assert result.exit_code == 0, result.output
+    records = [json.loads(line) for line in (tmp_path / "ac" / "log.jsonl").read_text().splitlines()]
+    assert all(r["loss_d_aux"] > 0 and r["loss_g_aux"] > 0 for r in records)

@@ -4,6 +4,7 @@ With `data.conditional` the same phases pass class labels to G and D (see `Conte
 """
 
 import torch
+import torch.nn.functional as F
 
 from gankit.config import Config
 from gankit.games.base import Context, Game, Phase
@@ -18,6 +19,13 @@ def build_unconditional(cfg: Config) -> Game:
     loss: AdversarialLoss = build_loss(cfg.loss)
     penalties = penalties_from_config(cfg.loss)
     keep_fakes = cfg.train.reuse_fakes and cfg.train.d_steps == 1
+    aux = cfg.data.conditional and getattr(cfg.discriminator, "conditioning", None) == "acgan"
+
+    def scored(ctx: Context, img: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor | None]:
+        # D's logits, and with AC-GAN its class logits from the same pass.
+        if aux:
+            return ctx.nets["D"].forward_with_classes(ctx.augment(img))
+        return ctx.score(ctx.augment(img)), None
 
     def d_phase(ctx: Context) -> dict[str, torch.Tensor]:
         # Generate fakes; keep G's graph when the G phase will reuse them (textbook DCGAN step).
@@ -28,10 +36,13 @@ def build_unconditional(cfg: Config) -> Game:
             ctx.scratch["fake_img"] = fake_img
 
         # Score reals and fakes in separate batches, so batch norm sees each set alone.
-        real_logits = ctx.score(ctx.augment(ctx.real_img))
-        fake_logits = ctx.score(ctx.augment(fake_img.detach()))  # detach: D's loss must not reach G
+        real_logits, real_classes = scored(ctx, ctx.real_img)
+        fake_logits, fake_classes = scored(ctx, fake_img.detach())  # detach: D's loss must not reach G
         loss_d = loss.d(real_logits, fake_logits)
         terms = penalty_terms(penalties, ctx, ctx.real_img, fake_img.detach())
+        if aux:  # AC-GAN: D learns the class of reals and of fakes (Odena et al. 2017, eq. 2-3)
+            ce = F.cross_entropy(real_classes, ctx.real_c) + F.cross_entropy(fake_classes, ctx.real_c)
+            terms["loss_d_aux"] = cfg.loss.aux_weight * ce
         return {
             "loss": sum(terms.values(), loss_d),
             "loss_d": loss_d,
@@ -45,9 +56,13 @@ def build_unconditional(cfg: Config) -> Game:
         fake_img = ctx.scratch.pop("fake_img", None)
         if fake_img is None:
             fake_img = ctx.generate(ctx.sample_z(ctx.real_img.shape[0]))
-        real_logits = ctx.score(ctx.augment(ctx.real_img)).detach() if loss.g_uses_reals else None
-        loss_g = loss.g(ctx.score(ctx.augment(fake_img)), real_logits)
-        return {"loss": loss_g, "loss_g": loss_g}
+        real_logits = scored(ctx, ctx.real_img)[0].detach() if loss.g_uses_reals else None
+        fake_logits, fake_classes = scored(ctx, fake_img)
+        loss_g = loss.g(fake_logits, real_logits)
+        if not aux:
+            return {"loss": loss_g, "loss_g": loss_g}
+        loss_g_aux = cfg.loss.aux_weight * F.cross_entropy(fake_classes, ctx.real_c)  # G makes its class recognisable
+        return {"loss": loss_g + loss_g_aux, "loss_g": loss_g, "loss_g_aux": loss_g_aux}
 
     clip = None if loss.weight_clip is None else (lambda ctx: clip_weights(ctx.nets["D"], loss.weight_clip))
     phases = [

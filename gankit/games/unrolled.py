@@ -67,6 +67,8 @@ def build_unrolled(cfg: Config) -> Game:
             f"train.game='unrolled' with loss.name='{cfg.loss.name}' (weight clipping) is not implemented: "
             "clipping is not differentiable through the look-ahead"
         )
+    if k and cfg.data.conditional and getattr(cfg.discriminator, "conditioning", None) == "acgan":
+        raise NotImplementedError("train.game='unrolled' with discriminator.conditioning='acgan' is not implemented")
     game = build_unconditional(cfg)
 
     def g_phase(ctx: Context) -> dict[str, torch.Tensor]:

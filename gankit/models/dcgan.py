@@ -43,8 +43,9 @@ class DCGANDiscriminatorOptions(BaseModel):
     minibatch_std_group: int = Field(0, ge=0)  # append a minibatch-std channel at 4x4 (PGGAN); 0 turns it off
     extra_convs: int = Field(0, ge=0)  # 3x3 stride-1 conv layers after each downsampling (SNGAN's "standard CNN")
     # How a class-conditional D (data.conditional) sees the label: "projection" (Miyato & Koyama 2018)
-    # adds <embed(y), h> to the logit; "concat" appends one-hot label maps to the input image (cGAN).
-    conditioning: Literal["projection", "concat"] = "projection"
+    # adds <embed(y), h> to the logit; "concat" appends one-hot label maps to the input image (cGAN);
+    # "acgan" (Odena et al. 2017) ignores it and predicts the class with a second head instead.
+    conditioning: Literal["projection", "concat", "acgan"] = "projection"
 
 
 def _widths(resolution: int, width: int, max_width: int) -> list[int]:
@@ -141,7 +142,7 @@ class DCGANDiscriminator(nn.Module):
         norm: Literal["batch", "spectral", "none"] = "batch",
         minibatch_std_group: int = 0,
         extra_convs: int = 0,
-        conditioning: Literal["projection", "concat"] = "projection",
+        conditioning: Literal["projection", "concat", "acgan"] = "projection",
         num_classes: int = 0,
     ):
         super().__init__()
@@ -164,11 +165,14 @@ class DCGANDiscriminator(nn.Module):
             layers.append(MinibatchStd(minibatch_std_group))  # [N, w, 4, 4] -> [N, w + 1, 4, 4]
         layers += [nn.Conv2d(widths[-1] + bool(minibatch_std_group), 1, 4, 1, 0)]  # [N, w, 4, 4] -> [N, 1, 1, 1]
         self.net = nn.Sequential(*layers)
-        self.embed = nn.Embedding(num_classes, widths[-1]) if num_classes and not self.concat_labels else None
+        self.aux_classifier = num_classes > 0 and conditioning == "acgan"
+        projection = num_classes > 0 and conditioning == "projection"
+        self.embed = nn.Embedding(num_classes, widths[-1]) if projection else None
+        self.classes = nn.Linear(widths[-1], num_classes) if self.aux_classifier else None
         init_dcgan_weights(self)
         if norm == "spectral":
-            for m in [*self.net, self.embed]:
-                if isinstance(m, nn.Conv2d | nn.Embedding):
+            for m in [*self.net, self.embed, self.classes]:
+                if isinstance(m, nn.Conv2d | nn.Embedding | nn.Linear):
                     spectral_norm(m)
 
     def forward(self, img: torch.Tensor, c: torch.Tensor | None = None) -> torch.Tensor:
@@ -176,12 +180,21 @@ class DCGANDiscriminator(nn.Module):
         if self.concat_labels:
             maps = _one_hot(c, self.num_classes, img)[:, :, None, None].expand(-1, -1, *img.shape[2:])
             img = torch.cat([img, maps], dim=1)  # [N, C, R, R] -> [N, C + K, R, R]
-        if self.embed is None:
+        if self.embed is None:  # unconditional, concat, or AC-GAN (whose logit ignores the label)
             return self.net(img).flatten()  # [N, 1, 1, 1] -> [N]
         h = self.net[:-1](img)  # [N, w (+1), 4, 4], the last hidden map
         logits = self.net[-1](h).flatten()
         pooled = h[:, : self.embed.embedding_dim].sum(dim=(2, 3))  # [N, w], minibatch-std channel left out
         return logits + (self.embed(_labels(c, self.num_classes)) * pooled).sum(dim=1)  # projection term
+
+    def forward_with_classes(self, img: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """AC-GAN: (logits [N], class logits [N, K]) from one pass over the shared trunk."""
+        check_shape("img", img, [None, self.channels, self.resolution, self.resolution])
+        if not self.aux_classifier:
+            raise ValueError("forward_with_classes needs discriminator.conditioning='acgan' with data.conditional")
+        h = self.net[:-1](img)  # [N, w (+1), 4, 4]
+        pooled = h[:, : self.classes.in_features].sum(dim=(2, 3))  # [N, w]
+        return self.net[-1](h).flatten(), self.classes(pooled)
 
 
 def _labels(c: torch.Tensor | None, num_classes: int) -> torch.Tensor:

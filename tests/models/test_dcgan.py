@@ -104,3 +104,13 @@ def test_projection_term_matches_its_closed_form():
     pooled = D.net[:-1](img).sum(dim=(2, 3))
     want = ((D.embed.weight[0] - D.embed.weight[2]) * pooled).sum(dim=1)
     torch.testing.assert_close(D(img, y0) - D(img, y1), want)
+
+
+def test_acgan_head_predicts_classes_and_ignores_the_label_in_its_logit():
+    """AC-GAN's D: the adversarial logit does not depend on c; the class head gives [N, K] from the same pass."""
+    D = DCGANDiscriminator(16, 1, width=8, conditioning="acgan", num_classes=10).eval()
+    img = torch.randn(3, 1, 16, 16)
+    logits, classes = D.forward_with_classes(img)
+    assert classes.shape == (3, 10)
+    torch.testing.assert_close(D(img, torch.tensor([0, 1, 2])), logits)
+    torch.testing.assert_close(D(img, torch.tensor([5, 5, 5])), logits)

@@ -72,6 +72,7 @@ class LossConfig(Section):
     pl_interval: int = Field(4, ge=1)  # lazy: run the penalty phase every this many steps
     pl_decay: float = Field(0.01, gt=0, le=1)  # decay of the running mean path length
     pl_batch_shrink: int = Field(2, ge=1)  # the penalty's batch is batch_size // this
+    ortho_beta: float = Field(0.0, ge=0)  # BigGAN's orthogonal regularization of G in its phase (paper: 1e-4)
     aux_weight: float = Field(1.0, ge=0)  # AC-GAN (discriminator.conditioning='acgan'): weight of the class losses
     r2_gamma: float = Field(0.0, ge=0)  # weight of the zero-centred R2 penalty on fakes; 0 turns it off
     r2_interval: int = Field(16, ge=1)  # steps between R2 penalty phases

@@ -7,6 +7,7 @@ import torch
 from gankit.config import Config, read_yaml, validate
 from gankit.errors import CheckpointError, ConfigError
 from gankit.nets import build_generator
+from gankit.nn.truncation import truncated_normal
 from gankit.train import checkpoint as ckpt
 
 
@@ -53,7 +54,11 @@ class Run:
         """
         if not 0 <= truncation <= 1:  # also rejects NaN
             raise ConfigError(f"truncation={truncation} must be in [0, 1]")
-        z = torch.randn(n, self.G.z_dim, generator=torch.Generator().manual_seed(seed))
+        gen = torch.Generator().manual_seed(seed)
+        if getattr(self.G, "truncates_by_resampling", False) and truncation < 1:
+            # BigGAN's trick: values beyond a threshold are redrawn; psi maps to the threshold 2 * psi.
+            return truncated_normal((n, self.G.z_dim), max(2 * truncation, 1e-3), gen).to(self.device)
+        z = torch.randn(n, self.G.z_dim, generator=gen)
         return (z * truncation).to(self.device)
 
     @property

@@ -10,6 +10,7 @@ from gankit.config import Config
 from gankit.games.base import Context, Game, Phase
 from gankit.games.penalties import clip_weights, lazy_penalty_phases, penalties_from_config, penalty_terms
 from gankit.losses.adversarial import AdversarialLoss, build_loss
+from gankit.losses.orthogonal import orthogonal_regularization
 from gankit.registry import GAMES
 
 
@@ -59,10 +60,12 @@ def build_unconditional(cfg: Config) -> Game:
         real_logits = scored(ctx, ctx.real_img)[0].detach() if loss.g_uses_reals else None
         fake_logits, fake_classes = scored(ctx, fake_img)
         loss_g = loss.g(fake_logits, real_logits)
-        if not aux:
-            return {"loss": loss_g, "loss_g": loss_g}
-        loss_g_aux = cfg.loss.aux_weight * F.cross_entropy(fake_classes, ctx.real_c)  # G makes its class recognisable
-        return {"loss": loss_g + loss_g_aux, "loss_g": loss_g, "loss_g_aux": loss_g_aux}
+        terms = {}
+        if aux:  # G makes its class recognisable
+            terms["loss_g_aux"] = cfg.loss.aux_weight * F.cross_entropy(fake_classes, ctx.real_c)
+        if cfg.loss.ortho_beta > 0:  # BigGAN: decorrelate G's filters
+            terms["loss_g_ortho"] = orthogonal_regularization(ctx.nets["G"], cfg.loss.ortho_beta)
+        return {"loss": sum(terms.values(), loss_g), "loss_g": loss_g, **terms}
 
     clip = None if loss.weight_clip is None else (lambda ctx: clip_weights(ctx.nets["D"], loss.weight_clip))
     phases = [

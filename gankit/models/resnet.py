@@ -97,6 +97,7 @@ class ResNetDiscriminator(nn.Module):
         width: int = 128,
         attention_resolution: int = 0,
         spectral_norm: bool = True,
+        num_classes: int = 0,
     ) -> None:
         super().__init__()
         n_down = int(math.log2(resolution)) - 3 if resolution >= 8 else 0  # down to 8x8
@@ -113,12 +114,19 @@ class ResNetDiscriminator(nn.Module):
         blocks += [DownBlock(width, width, down=False, use_spectral_norm=spectral_norm) for _ in range(2)]
         self.blocks = nn.Sequential(*blocks)
         self.fc = _sn_if(spectral_norm)(nn.Linear(width, 1))
+        self.num_classes = num_classes  # > 0: a class-conditional D with a projection head (SNGAN-projection)
+        self.embed = _sn_if(spectral_norm)(nn.Embedding(num_classes, width)) if num_classes else None
         _init_xavier(self)
 
-    def forward(self, img: torch.Tensor) -> torch.Tensor:
+    def forward(self, img: torch.Tensor, c: torch.Tensor | None = None) -> torch.Tensor:
         check_shape("img", img, [None, self.channels, self.resolution, self.resolution])
         h = F.relu(self.blocks(img)).sum(dim=(2, 3))  # [N, W, 8, 8] -> [N, W], global sum pooling
-        return self.fc(h).flatten()  # [N, 1] -> [N]
+        logits = self.fc(h).flatten()  # [N, 1] -> [N]
+        if self.embed is None:
+            return logits
+        if c is None or c.dtype not in (torch.int64, torch.int32):
+            raise ValueError(f"this discriminator is class-conditional ({self.num_classes} classes); pass labels c [N]")
+        return logits + (self.embed(c) * h).sum(dim=1)  # projection (Miyato & Koyama 2018, eq. 3)
 
 
 def _sn_if(enabled: bool):
@@ -128,8 +136,8 @@ def _sn_if(enabled: bool):
 def _init_xavier(module: nn.Module) -> None:
     """SNGAN's init: Xavier-uniform weights (gain 1), zero biases; SN then rescales them."""
     for m in module.modules():
-        if isinstance(m, nn.Conv2d | nn.Linear):
+        if isinstance(m, nn.Conv2d | nn.Linear | nn.Embedding):
             w = m.parametrizations.weight.original if hasattr(m, "parametrizations") else m.weight
             nn.init.xavier_uniform_(w)
-            if m.bias is not None:
+            if getattr(m, "bias", None) is not None:
                 nn.init.zeros_(m.bias)

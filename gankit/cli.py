@@ -33,9 +33,19 @@ class _Group(click.Group):
             from gankit.train.durable import describe_os_error
 
             message = describe_os_error(exc)
-            if message is None:
-                raise
+            if message is None:  # e.g. a missing or non-folder parent of an output path
+                where = f"'{exc.filename}'" if exc.filename else "a file"
+                message = f"cannot use {where}: {exc.strerror or exc}; check the path"
             _fail(message)
+        except NotImplementedError as exc:
+            _fail(f"not supported yet: {exc}")
+        except (MemoryError, RuntimeError) as exc:
+            if not isinstance(exc, MemoryError) and "allocate" not in str(exc):
+                raise
+            _fail(
+                "out of memory: the request needs more memory than this machine has; lower the sizes involved "
+                "(generator/discriminator width and z_dim, batch size, -n / --num-samples, the number of classes)"
+            )
 
 
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
@@ -59,9 +69,12 @@ def train(preset: str, out: Path | None, overrides: tuple[str, ...], resume: str
     from gankit.train.loop import Trainer, prepare_run_dir
     from gankit.train.pictures import save_reals_picture
     from gankit.train.resume import check_compatible, restore_newest, resume_candidates
+    from gankit.train.stats import truncate_log
 
     # Validate the config and the resume target before touching the disk.
     cfg = load_config(preset, list(overrides))
+    if out is not None and str(out).strip() in ("", "."):
+        raise GankitError(f"--out {str(out)!r}: name a run folder, e.g. --out runs/NAME (not the current folder)")
     run_dir = out or Path("runs") / Path(preset).stem
     if run_dir.exists() and not run_dir.is_dir():
         raise GankitError(f"--out {run_dir} is a file; the run folder must be a folder (new or earlier run)")
@@ -86,6 +99,8 @@ def train(preset: str, out: Path | None, overrides: tuple[str, ...], resume: str
         log(restore_newest(trainer, candidates))
     if not candidates and trainer.dist.is_main:
         save_reals_picture(trainer.dataset, run_dir / "samples" / "reals.png")
+        if truncate_log(run_dir / "log.jsonl", 0):  # ticks of an earlier attempt that saved no checkpoint
+            log("note: log.jsonl held ticks of an earlier attempt without a checkpoint; starting a new log")
     if trainer.nimg >= cfg.train.total_kimg * 1000:
         log(f"already trained to kimg {trainer.nimg / 1000:.1f} (train.total_kimg={cfg.train.total_kimg}); done")
     else:
@@ -100,7 +115,9 @@ def train(preset: str, out: Path | None, overrides: tuple[str, ...], resume: str
 
 @main.command()
 @click.option("--run", "run_path", required=True, type=click.Path(path_type=Path), help="Run or checkpoint folder.")
-@click.option("-n", "num", default=64, show_default=True, type=click.IntRange(min=1), help="Number of samples.")
+@click.option(
+    "-n", "num", default=64, show_default=True, type=click.IntRange(1, 10_000), help="Number of samples in the grid."
+)
 @click.option(
     "--seed", default=0, show_default=True, type=SEED, help="Latent seed; the same seed gives the same images."
 )
@@ -133,15 +150,19 @@ def sample(run_path: Path, num: int, seed: int, truncation: float, out: Path, de
 
 @main.command(name="eval")
 @click.option("--run", "run_path", required=True, type=click.Path(path_type=Path), help="Run or checkpoint folder.")
-@click.option("--metrics", default="fid", show_default=True, help="Comma-separated: fid, kid, is, pr, dc.")
-@click.option("--num-samples", type=click.IntRange(min=2), help="Generated samples (default: metrics.num_samples).")
+@click.option(
+    "--metrics", help="Comma-separated: fid, kid, is, pr, dc; modes for stacked digits. [default: fid, or modes]"
+)
+@click.option(
+    "--num-samples", type=click.IntRange(2, 500_000), help="Generated samples (default: metrics.num_samples)."
+)
 @click.option("--seed", default=123, show_default=True, type=SEED, help="Latent seed of the generated set.")
 @click.option("--device", default="cpu", show_default=True, type=click.Choice(["cpu", "cuda"]), help="Device.")
 @click.option("--features", type=click.Choice(["digits", "inception"]), help="Feature network (default: config).")
 @click.option("--inception-weights", type=click.Path(path_type=Path), help="pt_inception-2015-12-05-6726825d.pth.")
 def evaluate(
     run_path: Path,
-    metrics: str,
+    metrics: str | None,
     num_samples: int | None,
     seed: int,
     device: str,
@@ -151,8 +172,8 @@ def evaluate(
     """Evaluate a run's EMA generator; results are printed and appended to the run's metrics.jsonl."""
     from gankit.evaluate import evaluate_run
 
-    names = [m.strip() for m in metrics.split(",") if m.strip()]
-    if not names:
+    names = None if metrics is None else [m.strip() for m in metrics.split(",") if m.strip()]
+    if names is not None and not names:
         raise GankitError("--metrics is empty; name at least one metric, e.g. --metrics fid")
     options = {"features": features, "inception_weights": inception_weights}
     for line in evaluate_run(run_path, names, num_samples, seed, pick_device(device), **options):

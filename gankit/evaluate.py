@@ -66,7 +66,7 @@ def _feature_sets(run: Run, net: torch.nn.Module, names: list[str], num_samples:
 
 def evaluate_run(
     run_path: str | Path,
-    names: list[str],
+    names: list[str] | None,
     num_samples: int | None = None,
     seed: int = 123,
     device: str = "cpu",
@@ -86,14 +86,15 @@ def evaluate_run(
 
     Raises:
         ConfigError: for an unknown metric or feature network, or IS with a network that has no classifier.
-        NotImplementedError: for runs not trained on the built-in digits (no other real set is wired yet).
+        ConfigError: also for runs not trained on the built-in digits or stacked digits (no other real set yet).
     """
     # Stacked digits are measured by their mode coverage, not by features.
     run = Run.load(run_path, device=device)
     cfg = run.cfg
     if cfg.data.source == "stacked-digits":
-        yield from _stacked_modes(run, names, num_samples, seed)
+        yield from _stacked_modes(run, names or ["modes"], num_samples, seed)
         return
+    names = names or ["fid"]
 
     # Validate names before any work.
     entries = {name: METRICS.get(name, key="--metrics") for name in names}
@@ -101,9 +102,9 @@ def evaluate_run(
     build = FEATURE_NETS.get(net_key, key="--features").build
     if cfg.data.source != "digits":
         # TODO(real sets from folders, zips and statistics files; issue 4 item 7): only digits runs evaluate
-        raise NotImplementedError(
-            f"gankit eval measures runs trained on data.source='digits' against its test split (this run: "
-            f"'{cfg.data.source}'); other real sets are not wired into eval yet"
+        raise ConfigError(
+            f"gankit eval measures runs trained on data.source='digits' (FID and more) or 'stacked-digits' "
+            f"(--metrics modes); this run uses '{cfg.data.source}', and other real sets are not wired into eval yet"
         )
     weights = (inception_weights or cfg.metrics.inception_weights) if net_key == "inception" else None
     net = build(device, weights)
@@ -149,7 +150,7 @@ def _stacked_modes(run: Run, names: list[str], num_samples: int | None, seed: in
     yield f"evaluating {run.checkpoint} (kimg {run.kimg:.1f}) with {num_samples} samples, modes of stacked digits"
     net = load_digits_net(run.device)
     stats = mode_stats(triple_modes(net, run.sample(num_samples, seed=seed)))
-    rec = {"metric": "modes", "name": f"modes{num_samples // 1000}k_stacked", **stats, "num_gen": num_samples}
+    rec = {"metric": "modes", "name": record_name("modes", num_samples, "stacked"), **stats, "num_gen": num_samples}
     rec.update(feature_net=net.name, weights_sha256=net.weight_sha256, seed=seed, checkpoint=str(run.checkpoint))
     rec.update(snapshot=run.checkpoint.name, kimg=run.kimg, time=time.strftime("%Y-%m-%dT%H:%M:%S"))
     JsonlWriter(Path(run.path) / "metrics.jsonl").write(rec)

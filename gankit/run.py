@@ -73,8 +73,8 @@ class Run:
             if label is not None:
                 raise ConfigError(f"--class {label}: this run is not class-conditional (data.conditional is false)")
             return None
-        if label is not None and not 0 <= label < k:
-            raise ConfigError(f"--class {label} is out of range; this run has classes 0..{k - 1}")
+        if label is not None and (not isinstance(label, int) or not 0 <= label < k):
+            raise ConfigError(f"--class {label!r} is out of range; this run has classes 0..{k - 1}")
         return torch.full((n,), label) if label is not None else torch.arange(n) % k
 
     @torch.no_grad()
@@ -85,6 +85,8 @@ class Run:
 
         A class-conditional run draws class `label`, or every class in turn when `label` is None.
         """
+        if not isinstance(n, int) or n < 1:
+            raise ValueError(f"n must be a positive number of samples, got {n!r}")
         w_space = getattr(self.G, "truncates_in_w", False)  # mapping-network generators truncate w, not z
         z = self.latents(n, seed, 1.0 if w_space else truncation)
         kwargs = {"truncation_psi": truncation} if w_space else {}

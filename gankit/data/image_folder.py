@@ -23,8 +23,8 @@ resized and center-cropped to a square:
 - Multi-frame files (animated WebP, APNG) give their first frame.
 - Size limit: a file of more than `max_pixels(resolution)` pixels (width x height from its header)
   is refused before any pixel is decoded, as a likely decompression bomb. The limit follows the
-  target resolution: 32 times its side (1024 times its area), and at least 4096 x 4096 pixels, in
-  place of Pillow's fixed default of about 89 million.
+  target resolution: 32 times its side (1024 times its area), and at least 96 million pixels
+  (12,000 x 8,000, more than any camera photo), in place of Pillow's fixed default of about 89 million.
 
 Every bad file is collected first, so one error lists all of them, each with its reason.
 """
@@ -66,9 +66,12 @@ _DECODE_ERRORS = (
 )
 
 
+MIN_PIXEL_LIMIT = 12_000 * 8_000  # 96 MP: room for any camera photo; a bomb is far larger
+
+
 def max_pixels(resolution: int) -> int:
     """The most pixels (width x height) a source image may have for this target resolution."""
-    return max(4096 * 4096, 1024 * resolution * resolution)
+    return max(MIN_PIXEL_LIMIT, 1024 * resolution * resolution)
 
 
 @contextmanager

@@ -20,6 +20,7 @@ import torch
 from gankit.errors import DataError
 
 LABELS_FILE = "dataset.json"
+MAX_CLASSES = 100_000  # class ids at or above this are refused (each class gets embedding rows)
 MAX_LISTED = 100  # files listed by name in one error message
 LabelSource = Literal["auto", "none", "file", "folders"]
 
@@ -97,6 +98,10 @@ def parse_labels_file(text: str, where: str, names: list[str]) -> Labels | None:
         raise DataError(f"{where}: labels mix kinds ({', '.join(sorted(kinds))}); use one kind for every image")
     if _is_class(values[0]):
         classes = torch.tensor(values, dtype=torch.int64)
+        if int(classes.max()) >= MAX_CLASSES:
+            raise DataError(
+                f"{where}: class {int(classes.max())} is too large; number the classes 0, 1, ... below {MAX_CLASSES:,}"
+            )
         return Labels(classes, int(classes.max()) + 1)
     return Labels(torch.tensor(values, dtype=torch.float32), None)
 

@@ -6,6 +6,7 @@ averaged values are printed and appended to log.jsonl; every `train.snapshot_tic
 the end, a sample grid from fixed latents and an atomic checkpoint are written.
 """
 
+import hashlib
 import resource
 import sys
 import time
@@ -70,6 +71,7 @@ class Trainer:
         # Open the data and the batch stream.
         self.dataset = open_dataset(cfg.data, "train", progress=self.dist.is_main)
         resolve_labels(cfg, self.dataset)
+        self.data_fingerprint = fingerprint(self.dataset)  # checked on resume: the data must not change
         transform = DatasetTransform(cfg.augment.dataset, cfg.seed) if cfg.augment.dataset.active else None
         self.stream = BatchStream(
             self.dataset,
@@ -165,6 +167,7 @@ class Trainer:
     # Checkpoints.
     def state_dict(self) -> dict:
         return {
+            "data_fingerprint": self.data_fingerprint,
             "step": self.step,
             "nimg": self.nimg,
             "tick": self.tick,
@@ -207,6 +210,13 @@ class Trainer:
                 net.load_state_dict(ckpt.load_weights(path, name))
             except RuntimeError as exc:
                 raise CheckpointError(f"'{path}/{name}.safetensors' does not fit this config's {name}: {exc}") from None
+        saved = state.get("data_fingerprint")
+        if saved is not None and saved != self.data_fingerprint:
+            raise ConfigError(
+                f"cannot resume {path}: the training data changed since it was written ({saved['num_images']} images "
+                f"then, {self.data_fingerprint['num_images']} now, or different pixels or labels); restore the data "
+                "or train into a new --out"
+            )
         try:
             for k, opt in self.optimizers.items():
                 opt.load_state_dict(state["optimizers"][k])
@@ -397,6 +407,15 @@ class Trainer:
         if self.dist.is_main:
             truncate_log(self.run_dir / "log.jsonl", self.tick)
         return {"tick": self.tick, "kimg": self.nimg / 1000, "event": "rollback", "rollback": count, "at": bad_at}
+
+
+def fingerprint(dataset) -> dict:
+    """Image count and a BLAKE2 digest of the pixels and labels: what a resumed run must find again."""
+    digest = hashlib.blake2b(digest_size=16)
+    digest.update(dataset.images.numpy().tobytes())
+    if dataset.labels is not None:
+        digest.update(dataset.labels.numpy().tobytes())
+    return {"num_images": len(dataset), "digest": digest.hexdigest()}
 
 
 def resolve_labels(cfg: Config, dataset) -> None:

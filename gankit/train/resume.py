@@ -65,6 +65,19 @@ def check_compatible(cfg: Config, checkpoint: Path) -> None:
         )
 
 
+def quarantine(checkpoint: Path) -> Path:
+    """Rename a damaged checkpoint folder to damaged-<name>, so pruning and --resume auto never pick it again."""
+    target = checkpoint.with_name(f"damaged-{checkpoint.name}")
+    n = 1
+    while target.exists():
+        target, n = checkpoint.with_name(f"damaged-{checkpoint.name}-{n}"), n + 1
+    try:
+        checkpoint.rename(target)
+    except OSError:  # gone already, or a read-only folder: leave it; the fallback still works
+        return checkpoint
+    return target
+
+
 def restore_newest(trainer, candidates: list[Path]) -> str:
     """Load the first candidate that loads into `trainer`, warning about each that does not.
 
@@ -83,6 +96,8 @@ def restore_newest(trainer, candidates: list[Path]) -> str:
             if i + 1 == len(candidates):
                 raise
             trainer.log(f"warning: {exc}; falling back to {candidates[i + 1]}")
+            if trainer.dist.is_main:
+                trainer.log(f"         moved the damaged checkpoint aside to {quarantine(candidate)}")
             continue
         run_log = trainer.run_dir / "log.jsonl"
         dropped = truncate_log(run_log, trainer.tick) if trainer.dist.is_main else 0

@@ -56,7 +56,7 @@ def mixed_folder(root: Path) -> tuple[list[str], list[str]]:
         "truncated.jpg": encoded(photo, "JPEG")[:300],
         "empty.png": b"",
         "text.png": b"this is not an image\n",
-        "bomb.png": png_header_only(5000, 5000),
+        "bomb.png": png_header_only(12000, 12000),
     }
     for name, data in {**good, **bad}.items():
         (root / name).parent.mkdir(parents=True, exist_ok=True)
@@ -76,7 +76,7 @@ def test_every_bad_file_is_listed_in_one_message(tmp_path):
     for name in good:
         assert str(tmp_path / name) not in message
     assert "data.skip_bad: true" in message
-    assert "5000x5000 pixels exceed the limit" in message
+    assert "12000x12000 pixels exceed the limit" in message
 
 
 @pytest.mark.parametrize("channels", [1, 3])
@@ -94,18 +94,18 @@ def test_loader_yields_only_the_right_shape_dtype_and_range(tmp_path, channels):
 
 
 def test_pixel_limit_follows_the_target_resolution():
-    """The limit is 32x the side (at least 4096^2), not Pillow's fixed default."""
-    assert max_pixels(16) == 4096 * 4096
+    """The limit is 32x the side (at least 96 MP, so camera photos pass), not Pillow's fixed default."""
+    assert max_pixels(16) == 12_000 * 8_000
     assert max_pixels(512) == 1024 * 512 * 512
     assert max_pixels(512) > Image.MAX_IMAGE_PIXELS * 2  # larger than Pillow would allow at any setting
 
 
 def test_same_large_header_is_refused_at_low_resolution_only(tmp_path):
-    """A 5000x5000 header is a bomb for a 16-pixel target, but within the limit for a 256-pixel one."""
-    (tmp_path / "big.png").write_bytes(png_header_only(5000, 5000))
-    with pytest.raises(DataError, match="exceed the limit of 16777216 for data.resolution=16"):
+    """A 12000x12000 header is a bomb for a 16-pixel target, but within the limit for a 512-pixel one."""
+    (tmp_path / "big.png").write_bytes(png_header_only(12000, 12000))
+    with pytest.raises(DataError, match="exceed the limit of 96000000 for data.resolution=16"):
         load_image_folder(tmp_path, resolution=16)
     with pytest.raises(DataError) as info:  # the header passes; its missing pixel data fails decoding
-        load_image_folder(tmp_path, resolution=256)
+        load_image_folder(tmp_path, resolution=512)
     assert "exceed the limit" not in str(info.value)
     assert Image.MAX_IMAGE_PIXELS == 89_478_485  # Pillow's own setting is restored

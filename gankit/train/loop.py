@@ -46,7 +46,7 @@ GRID_SIZE = 64  # images in every sample grid (8 x 8)
 
 def pick_device(kind: str) -> torch.device:
     if kind == "cuda" and not torch.cuda.is_available():
-        raise ConfigError("device 'cuda' was asked for but no CUDA device is available; use auto or cpu")
+        raise ConfigError("device 'cuda' was asked for but no CUDA device is available; use cpu (or train.device=auto)")
     if kind == "auto":
         kind = "cuda" if torch.cuda.is_available() else "cpu"
     return torch.device(kind)

@@ -331,7 +331,11 @@ def read_yaml(path: str | Path) -> dict:
     """Read a YAML mapping, raising ConfigError naming the file on syntax errors."""
     path = Path(path)
     try:
-        data = yaml.load(path.read_text(), Loader=_UniqueKeyLoader)  # safe: SafeLoader's constructors only
+        loader = _UniqueKeyLoader(path.read_text())  # SafeLoader's constructors only: no Python objects
+        try:
+            data = loader.get_single_data()
+        finally:
+            loader.dispose()
     except FileNotFoundError:
         raise ConfigError(f"config file '{path}' does not exist") from None
     except (IsADirectoryError, UnicodeDecodeError) as exc:

@@ -16,6 +16,7 @@ from collections.abc import Callable
 import torch
 
 from gankit.augment.ada import ADA
+from gankit.errors import ConfigError
 
 SIGN_KEY = "d_real_sign"
 
@@ -56,8 +57,13 @@ class ADAController:
 
     def update(self, step: int, nimg: int) -> None:
         """Call after training step `step` (0-based), with the images shown to D so far."""
-        if (step + 1) % self.interval or self.count == 0:
+        if (step + 1) % self.interval:
             return
+        if self.count == 0:  # a game that never reports r_t would leave p at its start silently
+            raise ConfigError(
+                f"augment.ada.mode='adaptive' needs the game to log '{SIGN_KEY}' from its D phase, and none came in "
+                f"{self.interval} steps; use augment.ada.mode='fixed' or a game that reports it"
+            )
         r_t = self.reduce_mean(self.sign_sum / self.count)
         adjust = torch.sign(r_t - self.target) * ((nimg - self.last_nimg) / (self.ada_kimg * 1000))
         self.ada.p = (self.ada.p + adjust).clamp(0, 1)

@@ -50,6 +50,7 @@ def build_stylegan2(cfg: Config) -> Game:
             "loss_d": loss_d,
             "d_real": torch.sigmoid(real_logits).mean(),
             "d_fake": torch.sigmoid(fake_logits).mean(),
+            "d_real_sign": real_logits.sign().mean(),  # r_t of ADA's overfitting heuristic
         }
 
     def r1_phase(ctx: Context) -> dict[str, torch.Tensor]:

@@ -2,6 +2,7 @@ import pytest
 import torch
 
 from gankit.augment import ADA, ADAController
+from gankit.errors import ConfigError
 
 
 def _controller(p=0.5, **kwargs):
@@ -65,3 +66,12 @@ def test_controller_state_round_trip():
         c.observe({"d_real_sign": torch.tensor(0.9)})
         c.update(7, 256)
     assert torch.equal(ada.p, ada2.p)
+
+
+def test_a_game_that_never_reports_r_t_is_an_error():
+    """Adaptive ADA with no d_real_sign from the game must fail loudly instead of leaving p at 0 for the run."""
+    controller = ADAController(ADA(torch.Generator()), interval=2)
+    controller.observe({"loss_d": torch.tensor(1.0)})
+    controller.update(step=0, nimg=32)  # not an adjustment step yet
+    with pytest.raises(ConfigError, match="needs the game to log 'd_real_sign'"):
+        controller.update(step=1, nimg=64)

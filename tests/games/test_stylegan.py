@@ -1,3 +1,5 @@
+from pathlib import Path
+
 import pytest
 import torch
 from click.testing import CliRunner
@@ -101,3 +103,12 @@ def test_paper_scale_preset_dry_run(tmp_path):
     assert result.exit_code == 0, result.output
     assert "G: " in result.output and "game:     D -> D_r1 every 16 -> G -> G_pl every 4" in result.output
     assert "dry run" in result.output and not run.exists()
+
+
+def test_stylegan2_with_ada_moves_p():
+    """Regression: the StyleGAN2 game did not report d_real_sign, so adaptive ADA silently kept p at 0."""
+    cfg = load_config("stylegan2-digits-ada", [*TINY_SG2, "augment.ada.target=0.0", "augment.ada.ada_kimg=0.1"])
+    trainer = Trainer(cfg, Path("/nonexistent-not-written"), log=lambda *a: None)
+    for _ in range(8):
+        trainer.run_step()
+    assert trainer.augment.p.item() > 0

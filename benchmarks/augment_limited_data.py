@@ -15,7 +15,6 @@ import argparse
 import json
 import os
 import platform
-import re
 import subprocess
 import sys
 import time
@@ -23,6 +22,7 @@ from pathlib import Path
 
 import numpy as np
 import torch
+from docs_section import write_section  # benchmarks/docs_section.py, beside this script
 
 ROOT = Path(__file__).resolve().parents[1]
 DOCS = ROOT / "docs" / "benchmarks.md"
@@ -140,10 +140,7 @@ def main() -> None:
     )
     print(body)
     if args.write_docs and not args.smoke:
-        text = DOCS.read_text() if DOCS.exists() else "# Benchmarks\n"
-        pattern = re.compile(rf"{re.escape(SECTION)}\n.*?(?=\n## |\Z)", re.S)
-        text = pattern.sub(body.rstrip("\n"), text) if pattern.search(text) else text.rstrip("\n") + "\n\n" + body
-        DOCS.write_text(text)
+        write_section(DOCS, SECTION, body)
 
 
 if __name__ == "__main__":

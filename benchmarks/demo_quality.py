@@ -12,11 +12,12 @@ confidently classified samples and the smallest class share, with the wall time 
 import argparse
 import json
 import platform
-import re
 import subprocess
 import sys
 import time
 from pathlib import Path
+
+from docs_section import write_section  # benchmarks/docs_section.py, beside this script
 
 ROOT = Path(__file__).resolve().parents[1]
 DOCS = ROOT / "docs" / "benchmarks.md"
@@ -86,10 +87,7 @@ def main() -> None:
     )
     print(body)
     if args.write_docs:
-        text = DOCS.read_text() if DOCS.exists() else "# Benchmarks\n"
-        pattern = re.compile(rf"{re.escape(SECTION)}\n.*?(?=\n## |\Z)", re.S)
-        text = pattern.sub(body.rstrip("\n"), text) if pattern.search(text) else text.rstrip("\n") + "\n\n" + body
-        DOCS.write_text(text)
+        write_section(DOCS, SECTION, body)
 
 
 if __name__ == "__main__":

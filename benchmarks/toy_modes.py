@@ -16,7 +16,6 @@ import json
 import math
 import os
 import platform
-import re
 import statistics
 import sys
 import tempfile
@@ -25,6 +24,8 @@ from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from docs_section import write_section  # benchmarks/docs_section.py, beside this script
 
 ROOT = Path(__file__).resolve().parents[1]
 DOCS = ROOT / "docs" / "benchmarks.md"
@@ -287,14 +288,7 @@ def main() -> None:
     )
     print(body)
     if args.write_docs:
-        text = DOCS.read_text() if DOCS.exists() else "# Benchmarks\n"
-        pattern = re.compile(rf"{re.escape(SECTION)}\n.*?(?=\n## |\Z)", re.S)
-        text = (
-            pattern.sub(lambda _: body.rstrip("\n"), text)
-            if pattern.search(text)
-            else text.rstrip("\n") + "\n\n" + body
-        )
-        DOCS.write_text(text)
+        write_section(DOCS, SECTION, body)
 
 
 if __name__ == "__main__":

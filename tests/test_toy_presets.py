@@ -13,6 +13,8 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def _benchmark():
+    if str(ROOT / "benchmarks") not in sys.path:
+        sys.path.insert(0, str(ROOT / "benchmarks"))  # as when the script runs: its folder is on the path
     spec = importlib.util.spec_from_file_location("toy_modes", ROOT / "benchmarks" / "toy_modes.py")
     module = importlib.util.module_from_spec(spec)
     sys.modules["toy_modes"] = module

@@ -111,6 +111,12 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=ROOT / "runs" / "augment-limited-data")
     parser.add_argument("--smoke", action="store_true", help="100 images, seed 0, 1 kimg, 200 samples: a wiring check")
     parser.add_argument("--write-docs", action="store_true")
+    parser.add_argument(
+        "--from-results",
+        type=Path,
+        nargs="+",
+        help="skip training: tabulate the results.json files of earlier runs (e.g. one per seed, run in parallel)",
+    )
     args = parser.parse_args()
     torch.set_num_threads(1)
     if args.smoke:
@@ -118,14 +124,17 @@ def main() -> None:
     sizes = [None if s == "all" else int(s) for s in args.sizes.split(",")]
     augs, seeds = args.augs.split(","), [int(s) for s in args.seeds.split(",")]
 
-    # Train and evaluate the grid, printing each result as it comes.
+    # Train and evaluate the grid, printing each result as it comes (or read earlier results).
     results = []
-    for size in sizes:
+    if args.from_results:
+        results = [r for path in args.from_results for r in json.loads(path.read_text())]
+    for size in sizes if not args.from_results else []:
         for aug in augs:
             for seed in seeds:
                 results.append(run_one(args.out, aug, size, seed, args.kimg, args.num_samples))
                 print(json.dumps(results[-1]), flush=True)
-    (args.out / "results.json").write_text(json.dumps(results, indent=1))
+    if not args.from_results:
+        (args.out / "results.json").write_text(json.dumps(results, indent=1))
 
     # Summarise, with the real data's leak-check level.
     from gankit.data.dataset import to_float

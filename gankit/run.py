@@ -32,13 +32,20 @@ class Run:
         if not path.exists():
             raise CheckpointError(f"run folder '{path}' does not exist")
         checkpoint = ckpt.resolve_checkpoint(path)
-        meta = ckpt.load_meta(checkpoint)
-        cfg = validate(meta["config"]) if "config" in meta else validate(read_yaml(path / "config.yaml"))
-        G = build_generator(cfg)
         try:
-            G.load_state_dict(ckpt.load_weights(checkpoint, "G_ema"))
-        except RuntimeError as exc:
-            raise CheckpointError(f"'{checkpoint}/G_ema.safetensors' does not match the run's config: {exc}") from None
+            meta = ckpt.load_meta(checkpoint)
+            cfg = validate(meta["config"]) if "config" in meta else validate(read_yaml(path / "config.yaml"))
+            G = build_generator(cfg)
+            try:
+                G.load_state_dict(ckpt.load_weights(checkpoint, "G_ema"))
+            except RuntimeError as exc:
+                raise CheckpointError(
+                    f"'{checkpoint}/G_ema.safetensors' does not match the run's config: {exc}"
+                ) from None
+        except CheckpointError as exc:
+            older = [p for p in ckpt.list_checkpoints(checkpoint.parent) if p.name < checkpoint.name]
+            hint = f"; the previous checkpoint is {older[-1]}: pass it to --run to use it" if older else ""
+            raise CheckpointError(f"{exc}{hint}") from None
         run_dir = checkpoint.parent.parent if checkpoint.parent.name == "checkpoints" else path
         return cls(run_dir, cfg, checkpoint, G.to(device).eval().requires_grad_(False), float(meta.get("kimg", 0)))
 

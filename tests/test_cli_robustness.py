@@ -110,3 +110,13 @@ def test_python_api_rejects_empty_sample_requests(tmp_path, n):
 
     with pytest.raises(ValueError, match="n must be a positive number of samples"):
         Run.load(out).sample(n)
+
+
+def test_sample_from_a_damaged_newest_checkpoint_names_the_previous_one(tmp_path):
+    """sample/eval do not silently switch checkpoints, but the error says which earlier one to pass."""
+    out = tmp_path / "run"
+    assert _train(out, "train.keep_checkpoints=2").exit_code == 0
+    older, newest = sorted((out / "checkpoints").glob("ckpt-*"))[-2:]
+    (newest / "G_ema.safetensors").write_bytes(b"broken")
+    result = CliRunner().invoke(main, ["sample", "--run", str(out), "--out", str(tmp_path / "g.png")])
+    assert result.exit_code == 2 and f"the previous checkpoint is {older}" in result.output

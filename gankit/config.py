@@ -168,6 +168,13 @@ class TrainConfig(Section):
     betas_g: tuple[float, float] = (0.5, 0.999)
     betas_d: tuple[float, float] = (0.5, 0.999)
 
+    @field_validator("betas_g", "betas_d", mode="before")
+    @classmethod
+    def _two_betas(cls, v: Any) -> Any:
+        if isinstance(v, list | tuple) and len(v) != 2:
+            raise ValueError(f"expected two Adam betas [beta1, beta2], e.g. [0.5, 0.999], got {len(v)} values")
+        return v
+
     @field_validator("betas_g", "betas_d")
     @classmethod
     def _betas(cls, v: tuple[float, float]) -> tuple[float, float]:

@@ -120,3 +120,11 @@ def test_sample_from_a_damaged_newest_checkpoint_names_the_previous_one(tmp_path
     (newest / "G_ema.safetensors").write_bytes(b"broken")
     result = CliRunner().invoke(main, ["sample", "--run", str(out), "--out", str(tmp_path / "g.png")])
     assert result.exit_code == 2 and f"the previous checkpoint is {older}" in result.output
+
+
+def test_one_adam_beta_says_two_are_expected():
+    """Regression: train.betas_g=[0.5] said only "Field required"."""
+    result = CliRunner().invoke(
+        main, ["train", "--preset", "dcgan-digits", "--dry-run", "--set", "train.betas_g=[0.5]"]
+    )
+    assert result.exit_code == 2 and "expected two Adam betas [beta1, beta2]" in result.output

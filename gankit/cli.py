@@ -66,6 +66,7 @@ def train(preset: str, out: Path | None, overrides: tuple[str, ...], resume: str
     """Train a GAN from a preset with optional overrides."""
     from gankit.config import load_config
     from gankit.train import checkpoint as ckpt
+    from gankit.train.distributed import shutdown_distributed
     from gankit.train.loop import Trainer, prepare_run_dir
     from gankit.train.pictures import save_reals_picture
     from gankit.train.resume import check_compatible, restore_newest, resume_candidates
@@ -106,6 +107,7 @@ def train(preset: str, out: Path | None, overrides: tuple[str, ...], resume: str
     else:
         with trainer.stop.installed():  # SIGTERM/SIGINT: checkpoint at the next step boundary, exit 0
             trainer.train()
+    shutdown_distributed()  # every rank is here: leave the process group before the interpreter exits
     if trainer.stopped_by:
         log(f"stopped early by {trainer.stopped_by}; continue with the same command and --resume auto")
         return

@@ -66,3 +66,14 @@ def all_reduce_sum(t: torch.Tensor, world_size: int) -> torch.Tensor:
     if world_size > 1:
         dist.all_reduce(t)
     return t
+
+
+def shutdown_distributed() -> None:
+    """Leave the process group cleanly: wait for every rank, then destroy it.
+
+    Without this, a rank that exits while another still runs its last collective can abort in the
+    communication library's teardown ("terminate called without an active exception").
+    """
+    if dist.is_available() and dist.is_initialized():
+        dist.barrier()
+        dist.destroy_process_group()

@@ -6,6 +6,7 @@ from pathlib import Path
 import torch
 
 from gankit.config import load_config
+from gankit.train.distributed import shutdown_distributed
 from gankit.train.loop import Trainer, prepare_run_dir
 
 out = Path(sys.argv[1])
@@ -21,3 +22,4 @@ weights["G_ema"] = torch.cat([p.flatten() for p in trainer.ema.G_ema.parameters(
 weights["first_batch"] = first
 weights["aug_p"] = trainer.augment.state_dict().get("p", torch.zeros(()))  # ADA's p; 0 without ADA
 torch.save(weights, out / f"rank{trainer.dist.rank}.pt")
+shutdown_distributed()

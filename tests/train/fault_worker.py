@@ -13,6 +13,7 @@ from pathlib import Path
 import torch
 
 from gankit.config import load_config
+from gankit.train.distributed import shutdown_distributed
 from gankit.train.loop import Trainer, prepare_run_dir
 
 out = Path(sys.argv[1])
@@ -49,3 +50,4 @@ weights = {f"{n}.{k}": v for n, net in trainer.nets.items() for k, v in net.stat
 weights["counters"] = torch.tensor([trainer.step, trainer.nimg, trainer.guard.bad_steps_total])
 weights["stopped_by_signal"] = torch.tensor(trainer.stopped_by == "SIGTERM")
 torch.save(weights, out / f"rank{trainer.dist.rank}.pt")
+shutdown_distributed()

@@ -1,6 +1,7 @@
 import pytest
 
 from gankit.config import load_config
+from gankit.train.loop import Trainer, prepare_run_dir
 
 TINY = [
     "data.resolution=16",
@@ -45,3 +46,13 @@ def toy_cfg():
         return load_config(preset, [*TOY_TINY, *overrides])
 
     return make
+
+
+def train_run(cfg, run_dir, resume=None):
+    """Train `cfg` into `run_dir` silently (after loading the checkpoint `resume`, if given); return the trainer."""
+    trainer = Trainer(cfg, run_dir, log=lambda *a: None)
+    prepare_run_dir(run_dir, cfg)
+    if resume is not None:
+        trainer.load(resume)
+    trainer.train()
+    return trainer

@@ -21,9 +21,9 @@ from PIL import Image
 from gankit.config import Config, load_config
 from gankit.data.image_folder import load_image_folder
 from gankit.data.labels import Labels, parse_labels_file
+from gankit.digest import sha256_file
 from gankit.errors import CheckpointError, ConfigError, DataError, GankitError
 from gankit.train import checkpoint as ckpt
-from gankit.train.durable import sha256_file
 from gankit.train.loop import Trainer, prepare_run_dir
 from tests.conftest import TINY
 

@@ -10,10 +10,10 @@ import torch
 from click.testing import CliRunner
 
 from gankit.cli import main
+from gankit.digest import sha256_file
 from gankit.errors import CheckpointError
 from gankit.safe_load import load_torch_file
 from gankit.train import checkpoint as ckpt
-from gankit.train.durable import sha256_file
 from gankit.train.loop import Trainer, prepare_run_dir
 from tests.conftest import TINY
 

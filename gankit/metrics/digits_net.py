@@ -5,7 +5,6 @@ digits; its 10-way head classifies samples. The weights ship in `gankit/metrics/
 `python scripts/train_digits_net.py`.
 """
 
-import hashlib
 import json
 from collections.abc import Callable
 from pathlib import Path
@@ -14,6 +13,7 @@ import numpy as np
 import torch
 from torch import nn
 
+from gankit.digest import sha256_file
 from gankit.errors import CheckpointError
 from gankit.metrics.preprocess import describe_preprocessing, prepare_for_features
 from gankit.nn.shape import check_shape
@@ -106,9 +106,7 @@ class DigitsFeatureNet(nn.Module):
         return self.logits(x)
 
 
-def sha256_of(path: Path) -> str:
-    """Hex sha256 of a file's bytes."""
-    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+sha256_of = sha256_file  # the name the training script and tests use
 
 
 def load_digits_net(device: str | torch.device = "cpu", path: str | Path | None = None) -> DigitsFeatureNet:

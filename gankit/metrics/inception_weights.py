@@ -7,13 +7,14 @@ independent public records that agree with each other and with the 8-digit hash 
 hub naming rule); gankit cannot download the file, so the hash was not recomputed here from the file itself.
 """
 
-import hashlib
 from pathlib import Path
 
 import torch
 
+from gankit.digest import sha256_file
 from gankit.errors import CheckpointError
 from gankit.metrics.inception import FIDInceptionV3
+from gankit.safe_load import load_torch_file
 
 INCEPTION_FILE = "pt_inception-2015-12-05-6726825d.pth"
 INCEPTION_SHA256 = "6726825d0af5f729cebd5821db510b11b1cfad8faad88a03f1befd49fb9129b2"
@@ -23,15 +24,6 @@ INCEPTION_BYTES = 95_628_359
 def cache_dir() -> Path:
     """gankit's folder for weight files the user provides: ~/.cache/gankit (read when called, not at import)."""
     return Path.home() / ".cache" / "gankit"
-
-
-def file_sha256(path: Path) -> str:
-    """Hex sha256 of a file, read in 1 MiB chunks."""
-    digest = hashlib.sha256()
-    with open(path, "rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 INCEPTION_HOW = "or pass its path (CLI: --inception-weights PATH; config: metrics.inception_weights)"
@@ -81,7 +73,7 @@ def load_inception(
     # Find the file and check its hash.
     identity = f"sha256 {INCEPTION_SHA256}, {INCEPTION_BYTES:,} bytes"
     file = resolve_weights(path, INCEPTION_FILE, "inception", identity, INCEPTION_HOW)
-    digest = file_sha256(file)
+    digest = sha256_file(file)
     if expected_sha256 is not None and digest != expected_sha256:
         raise CheckpointError(
             f"{file} has sha256 {digest}, expected {expected_sha256} ({INCEPTION_FILE}); the file is damaged or "
@@ -89,10 +81,7 @@ def load_inception(
         )
 
     # Load the state dict without running code, strictly.
-    try:
-        state = torch.load(file, map_location="cpu", weights_only=True)
-    except Exception as exc:  # torch raises several types (UnpicklingError, RuntimeError, EOFError) for bad files
-        raise CheckpointError(f"{file} is not a readable PyTorch state dict ({type(exc).__name__}: {exc})") from exc
+    state = load_torch_file(file)
     if not isinstance(state, dict):
         raise CheckpointError(f"{file} holds a {type(state).__name__}, expected a state dict of tensors")
     net = FIDInceptionV3()

@@ -20,9 +20,11 @@ from typing import Literal
 import torch
 from torch import nn
 
+from gankit.digest import sha256_file
 from gankit.errors import CheckpointError
-from gankit.metrics.inception_weights import file_sha256, resolve_weights
+from gankit.metrics.inception_weights import resolve_weights
 from gankit.nn.shape import check_shape
+from gankit.safe_load import load_torch_file
 
 SHIFT = (-0.030, -0.088, -0.188)
 SCALE = (0.458, 0.448, 0.450)
@@ -147,7 +149,7 @@ def load_lpips(
     heads_file = f"lpips_v0.1_{variant}.pth"
     identity = f"the lpips package's weights/v0.1/{variant}.pth, renamed; its sha256 is not known to gankit"
     heads = resolve_weights(heads_path, heads_file, f"LPIPS-{variant} linear heads", identity, how)
-    digests = {"backbone": file_sha256(backbone), "heads": file_sha256(heads)}
+    digests = {"backbone": sha256_file(backbone), "heads": sha256_file(heads)}
     if check_hash and not digests["backbone"].startswith(prefix):
         raise CheckpointError(
             f"{backbone} has sha256 {digests['backbone']}, expected one starting with {prefix} ({backbone_file}); "
@@ -158,10 +160,7 @@ def load_lpips(
     net = LPIPS(variant)
     state = {}
     for file, keep in ((backbone, "features."), (heads, "lin")):
-        try:
-            loaded = torch.load(file, map_location="cpu", weights_only=True)
-        except Exception as exc:  # torch raises several types for unreadable files
-            raise CheckpointError(f"{file} is not a readable PyTorch state dict ({type(exc).__name__}: {exc})") from exc
+        loaded = load_torch_file(file)
         state.update({k: v for k, v in loaded.items() if k.startswith(keep)})  # the backbone file has a classifier
     try:
         net.load_state_dict(state, strict=True)

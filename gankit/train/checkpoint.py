@@ -22,9 +22,10 @@ from safetensors.torch import load_file
 from safetensors.torch import save as safetensors_bytes
 
 from gankit import __version__
+from gankit.digest import sha256_file
 from gankit.errors import CheckpointError
 from gankit.safe_load import load_torch_file
-from gankit.train.durable import output_error, sha256_file, write_durable
+from gankit.train.durable import output_error, write_durable
 
 POINTER = "latest.json"
 TMP_PREFIX = ".tmp-"

@@ -3,11 +3,9 @@
 `write_durable` writes bytes to a file and fsyncs it before returning, so a later rename publishes
 complete data. `describe_os_error` turns the errors a full, read-only or unwritable output disk
 gives (ENOSPC, EDQUOT, EROFS, EACCES, EPERM, EFBIG) into one sentence naming the path and the fix.
-`sha256_file` gives the digests that checkpoints record for every file, so a flipped bit is found.
 """
 
 import errno
-import hashlib
 import os
 from pathlib import Path
 
@@ -50,11 +48,3 @@ def write_durable(path: Path, data: bytes) -> None:
         os.fsync(fd)
     finally:
         os.close(fd)
-
-
-def sha256_file(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()

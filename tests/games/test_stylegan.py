@@ -11,7 +11,8 @@ from gankit.errors import ConfigError
 from gankit.registry import GAMES
 from gankit.run import Run
 from gankit.train import checkpoint as ckpt
-from gankit.train.loop import Trainer, prepare_run_dir
+from gankit.train.loop import Trainer
+from tests.conftest import train_run as _train
 
 TINY_SG2 = [
     "data.resolution=8",
@@ -29,15 +30,6 @@ TINY_SG2 = [
     "loss.r1_interval=3",
     "loss.pl_interval=2",
 ]
-
-
-def _train(cfg, run_dir, resume=None):
-    trainer = Trainer(cfg, run_dir, log=lambda *a: None)
-    prepare_run_dir(run_dir, cfg)
-    if resume is not None:
-        trainer.load(resume)
-    trainer.train()
-    return trainer
 
 
 def _weights(trainer):

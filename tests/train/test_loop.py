@@ -5,6 +5,7 @@ import torch
 
 from gankit.train import checkpoint as ckpt
 from gankit.train.loop import Trainer, prepare_run_dir
+from tests.conftest import train_run as _train
 
 
 def _state(trainer):
@@ -62,15 +63,6 @@ def test_g_phase_leaves_d_untouched(tiny_cfg, tmp_path):
     assert all(p.grad is None for p in trainer.D.parameters())
     assert all(torch.equal(p, d_before[k]) for k, p in trainer.D.named_parameters())
     assert any(not torch.equal(p, g_before[k]) for k, p in trainer.G.named_parameters())
-
-
-def _train(cfg, run_dir, resume=None):
-    trainer = Trainer(cfg, run_dir, log=lambda *a: None)
-    prepare_run_dir(run_dir, cfg)
-    if resume is not None:
-        trainer.load(resume)
-    trainer.train()
-    return trainer
 
 
 def test_resume_equals_uninterrupted_run_bit_for_bit(tiny_cfg, tmp_path):

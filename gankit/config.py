@@ -239,6 +239,16 @@ class Config(Section):
                 )
         return self
 
+    @model_validator(mode="after")
+    def _check_packing(self):
+        # PacGAN: D scores packs of m consecutive samples, so every batch D sees must split into packs.
+        m = getattr(self.discriminator, "pack", 1)
+        if m > 1 and self.train.batch_size % m:
+            raise ValueError(
+                f"discriminator.pack={m} needs train.batch_size to be a multiple of it, got {self.train.batch_size}"
+            )
+        return self
+
     @field_validator("generator", "discriminator", mode="before")
     @classmethod
     def _network(cls, v: Any, info) -> BaseModel:

@@ -38,9 +38,11 @@ class NoOptions(BaseModel):
 
 
 def build_loss(loss_cfg) -> AdversarialLoss:
-    """The AdversarialLoss a `LossConfig` names, built from its validated `options`."""
+    """The AdversarialLoss a `LossConfig` names, built from its validated `options`; it sums over D's heads."""
+    from gankit.losses.heads import per_head  # imports this module
+
     entry = LOSSES.get(loss_cfg.name, key="loss.name")
-    return entry.build(entry.options.model_validate(loss_cfg.options))
+    return per_head(entry.build(entry.options.model_validate(loss_cfg.options)))
 
 
 def d_logistic(real_logits: torch.Tensor, fake_logits: torch.Tensor) -> torch.Tensor:

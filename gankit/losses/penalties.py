@@ -2,6 +2,9 @@
 
 Every norm is taken per logit: with PacGAN packing D scores groups of m consecutive samples, and the
 gradient of one logit with respect to its m inputs is one vector (the input reshaped [len(logits), -1]).
+A D with several heads (a multi-scale D returns logits [M, S], one column per scale) is several
+discriminators: each head gets its own penalty, averaged over its logits, and the heads' penalties are
+summed, as their losses are (`gankit.losses.heads`).
 
 Papers:
 - R1 and R2 (Mescheder et al. 2018, "Which training methods for GANs do actually converge?", eq. 9
@@ -23,17 +26,27 @@ def grad_norms(inputs: torch.Tensor, logits: torch.Tensor) -> torch.Tensor:
 
     Args:
         inputs: [N, ...] with requires_grad, the tensor that produced `logits`.
-        logits: [M] with N divisible by M (M < N when D packs N / M samples per logit).
+        logits: [M] with N divisible by M (M < N when D packs N / M samples per logit), or [M, S]
+            for S heads, each differentiated on its own.
 
     Returns:
-        [M] gradient norms.
+        [M] gradient norms, or [M, S]: one column per head.
     """
+    if logits.ndim == 2:  # one backward pass per head: each head is its own discriminator
+        return torch.stack([grad_norms(inputs, logits[:, s]) for s in range(logits.shape[1])], dim=1)
     (grad,) = torch.autograd.grad(logits.sum(), inputs, create_graph=True)
     return grad.reshape(logits.shape[0], -1).norm(dim=1)  # [N, ...] -> [M, N / M * features]
 
 
+def head_mean(values: torch.Tensor) -> torch.Tensor:
+    """Mean over the logits of per-logit values [M] -> [], or for S heads [M, S] -> the sum of the heads' means."""
+    return values.mean(dim=0).sum() if values.ndim == 2 else values.mean()
+
+
 def squared_grad_norm(inputs: torch.Tensor, logits: torch.Tensor) -> torch.Tensor:
-    """E ||d logit / d inputs||^2 over the logits [M] -> [], the zero-centred penalty of R1 and R2."""
+    """E ||d logit / d inputs||^2 over the logits [M] -> [], the zero-centred penalty of R1 and R2 (heads summed)."""
+    if logits.ndim == 2:
+        return sum(squared_grad_norm(inputs, logits[:, s]) for s in range(logits.shape[1]))
     (grad,) = torch.autograd.grad(logits.sum(), inputs, create_graph=True)
     return grad.reshape(logits.shape[0], -1).square().sum(dim=1).mean()  # [N, ...] -> [M, ...] -> [M] -> []
 
@@ -77,7 +90,7 @@ def gradient_penalty(
     shape = (real_img.shape[0],) + (1,) * (real_img.ndim - 1)  # one eps per sample, broadcast over its features
     eps = torch.rand(shape, generator=generator, device=real_img.device, dtype=real_img.dtype)
     x_hat = torch.lerp(fake_img.detach(), real_img.detach(), eps).requires_grad_(True)  # eps x + (1 - eps) G(z)
-    return (grad_norms(x_hat, D(x_hat)) - center).square().mean()
+    return head_mean((grad_norms(x_hat, D(x_hat)) - center).square())
 
 
 def dragan_penalty(
@@ -104,4 +117,4 @@ def dragan_penalty(
     delta = scale * real_img.std() * torch.rand(real_img.shape, **kw)
     alpha = torch.rand((real_img.shape[0],) + (1,) * (real_img.ndim - 1), **kw)  # one factor per sample
     x_hat = (real_img + alpha * delta).requires_grad_(True)
-    return (grad_norms(x_hat, D(x_hat)) - center).square().mean()
+    return head_mean((grad_norms(x_hat, D(x_hat)) - center).square())

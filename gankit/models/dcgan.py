@@ -14,7 +14,9 @@ import torch.nn.functional as F
 from pydantic import BaseModel, ConfigDict, Field
 from torch import nn
 
+from gankit.errors import ConfigError
 from gankit.nn.minibatch_std import MinibatchStd
+from gankit.nn.pack import pack as pack_samples
 from gankit.nn.shape import check_shape
 from gankit.nn.spectral_norm import spectral_norm
 from gankit.registry import DISCRIMINATORS, GENERATORS
@@ -46,6 +48,9 @@ class DCGANDiscriminatorOptions(BaseModel):
     # adds <embed(y), h> to the logit; "concat" appends one-hot label maps to the input image (cGAN);
     # "acgan" (Odena et al. 2017) ignores it and predicts the class with a second head instead.
     conditioning: Literal["projection", "concat", "acgan"] = "projection"
+    # PacGAN (Lin et al. 2018): D judges this many samples at once, stacked along the channels; the batch
+    # must be a multiple of it, and D returns one logit per pack.
+    pack: int = Field(1, ge=1)
 
 
 def _widths(resolution: int, width: int, max_width: int) -> list[int]:
@@ -131,7 +136,7 @@ class DCGANGenerator(nn.Module):
 
 @DISCRIMINATORS.register("dcgan", options=DCGANDiscriminatorOptions)
 class DCGANDiscriminator(nn.Module):
-    """images [N, C, R, R] -> logits [N]; strided convolutions, LeakyReLU 0.2, no batch norm at the input."""
+    """images [N, C, R, R] -> logits [N] ([N / pack] with PacGAN); strided convolutions, LeakyReLU 0.2, no input BN."""
 
     def __init__(
         self,
@@ -143,12 +148,15 @@ class DCGANDiscriminator(nn.Module):
         minibatch_std_group: int = 0,
         extra_convs: int = 0,
         conditioning: Literal["projection", "concat", "acgan"] = "projection",
+        pack: int = 1,
         num_classes: int = 0,
     ):
         super().__init__()
-        self.resolution, self.channels, self.num_classes = resolution, channels, num_classes
+        if pack > 1 and num_classes:
+            raise ConfigError(f"discriminator.pack={pack} with data.conditional: a pack of samples has no one label")
+        self.resolution, self.channels, self.num_classes, self.pack = resolution, channels, num_classes, pack
         self.concat_labels = num_classes > 0 and conditioning == "concat"
-        in_channels = channels + (num_classes if self.concat_labels else 0)
+        in_channels = channels * pack + (num_classes if self.concat_labels else 0)
         widths = _widths(resolution, width, max_width)[::-1]  # resolution/2 down to 4
 
         def stride_one(c: int) -> list[nn.Module]:  # extra 3x3 layers at one resolution
@@ -177,6 +185,8 @@ class DCGANDiscriminator(nn.Module):
 
     def forward(self, img: torch.Tensor, c: torch.Tensor | None = None) -> torch.Tensor:
         check_shape("img", img, [None, self.channels, self.resolution, self.resolution])
+        if self.pack > 1:
+            img = pack_samples(img, self.pack)  # [N, C, R, R] -> [N / m, m * C, R, R]
         if self.concat_labels:
             maps = _one_hot(c, self.num_classes, img)[:, :, None, None].expand(-1, -1, *img.shape[2:])
             img = torch.cat([img, maps], dim=1)  # [N, C, R, R] -> [N, C + K, R, R]

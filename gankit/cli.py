@@ -132,7 +132,22 @@ def train(preset: str, out: Path | None, overrides: tuple[str, ...], resume: str
     type=click.IntRange(min=0),
     help="Class-conditional runs: draw this class (default: all in turn).",
 )
-def sample(run_path: Path, num: int, seed: int, truncation: float, out: Path, device: str, label: int | None) -> None:
+@click.option(
+    "--label",
+    "vector",
+    help="Runs conditioned on label vectors: draw this comma-separated vector, e.g. 1,0,0.5 "
+    "(default: the run's saved label vectors in turn).",
+)
+def sample(
+    run_path: Path,
+    num: int,
+    seed: int,
+    truncation: float,
+    out: Path,
+    device: str,
+    label: int | None,
+    vector: str | None,
+) -> None:
     """Write a grid of samples from a run's EMA generator."""
     from gankit.data import open_dataset
     from gankit.data.image_io import save_grid
@@ -141,6 +156,13 @@ def sample(run_path: Path, num: int, seed: int, truncation: float, out: Path, de
 
     if out.suffix.lower() not in (".png", ".jpg", ".jpeg", ".webp") or out.is_dir():
         raise GankitError(f"--out {out}: expected an image file name ending in .png, .jpg or .webp")
+    if label is not None and vector is not None:
+        raise GankitError("--class and --label: give a class for class-conditional runs or a vector, not both")
+    if vector is not None:
+        try:
+            label = [float(v) for v in vector.split(",")]
+        except ValueError:
+            raise GankitError(f"--label {vector!r}: expected comma-separated numbers, e.g. 1,0,0.5") from None
     run = Run.load(run_path, device=pick_device(device))
     samples = run.sample(num, seed=seed, truncation=truncation, label=label)
     if samples.ndim == 2:  # 2-D points: a scatter plot over the mixture's modes

@@ -50,6 +50,9 @@ class DataConfig(Section):
     labels: Literal["auto", "none", "file", "folders"] = "auto"
     conditional: bool = False  # train class-conditional G and D on the dataset's labels (cGAN)
     num_classes: int | None = Field(None, ge=2)  # filled from the dataset when conditional; checked if given
+    # Length of the dataset's float label vectors (multi-label or continuous attributes), filled from the
+    # dataset when conditional; a run has either classes or label vectors.
+    label_dim: int | None = Field(None, ge=1)
 
     @model_validator(mode="after")
     def _check(self):
@@ -59,6 +62,11 @@ class DataConfig(Section):
             raise ValueError(
                 f"data.path={self.path!r} is only read with data.source='folder', not '{self.source}'; "
                 "set that or drop the path"
+            )
+        if self.num_classes is not None and self.label_dim is not None:
+            raise ValueError(
+                f"data.num_classes={self.num_classes} and data.label_dim={self.label_dim}: a dataset has class "
+                "labels or label vectors, not both; drop one (both are filled from the dataset)"
             )
         if self.source == "folder" and not self.path:
             raise ValueError("data.path is required when data.source='folder'; set it to a folder or .zip of images")

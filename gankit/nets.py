@@ -11,11 +11,18 @@ from gankit.registry import DISCRIMINATORS, GENERATORS
 
 
 def _label_options(cfg: Config, build, key: str) -> dict:
-    """{"num_classes": K} for a class-conditional run, after checking the family takes labels."""
+    """{"num_classes": K} or {"label_dim": L} for a conditional run, after checking the family takes them."""
     if not cfg.data.conditional:
         return {}
+    name = getattr(cfg, key).name
+    if cfg.data.label_dim is not None:  # float label vectors
+        if "label_dim" not in inspect.signature(build).parameters:
+            raise ConfigError(
+                f"the dataset has label vectors of length {cfg.data.label_dim}, but {key}.name='{name}' takes only "
+                "class labels; use e.g. 'dcgan'"
+            )
+        return {"label_dim": cfg.data.label_dim}
     if "num_classes" not in inspect.signature(build).parameters:
-        name = getattr(cfg, key).name
         raise ConfigError(f"data.conditional=true, but {key}.name='{name}' takes no labels; use e.g. 'dcgan'")
     if cfg.data.num_classes is None:
         raise ConfigError("data.conditional=true needs data.num_classes (the trainer fills it from the dataset)")

@@ -1,5 +1,6 @@
 """Open a finished or running run folder to sample from its EMA generator."""
 
+from collections.abc import Sequence
 from pathlib import Path
 
 import torch
@@ -9,6 +10,7 @@ from gankit.errors import CheckpointError, ConfigError
 from gankit.nets import build_generator
 from gankit.nn.truncation import truncated_normal
 from gankit.train import checkpoint as ckpt
+from gankit.train.conditioning import LabelSource
 
 
 class Run:
@@ -22,8 +24,17 @@ class Run:
         kimg: the training progress of that checkpoint.
     """
 
-    def __init__(self, path: Path, cfg: Config, checkpoint: Path, G: torch.nn.Module, kimg: float) -> None:
+    def __init__(
+        self,
+        path: Path,
+        cfg: Config,
+        checkpoint: Path,
+        G: torch.nn.Module,
+        kimg: float,
+        label_source: LabelSource | None = None,
+    ) -> None:
         self.path, self.cfg, self.checkpoint, self.G, self.kimg = path, cfg, checkpoint, G, kimg
+        self.label_source = label_source  # None when unconditional
 
     @classmethod
     def load(cls, path: str | Path, device: str | torch.device = "cpu") -> "Run":
@@ -47,7 +58,8 @@ class Run:
             hint = f"; the previous checkpoint is {older[-1]}: pass it to --run to use it" if older else ""
             raise CheckpointError(f"{exc}{hint}") from None
         run_dir = checkpoint.parent.parent if checkpoint.parent.name == "checkpoints" else path
-        return cls(run_dir, cfg, checkpoint, G.to(device).eval().requires_grad_(False), float(meta.get("kimg", 0)))
+        G = G.to(device).eval().requires_grad_(False)
+        return cls(run_dir, cfg, checkpoint, G, float(meta.get("kimg", 0)), LabelSource.from_meta(cfg, meta))
 
     @property
     def device(self) -> torch.device:
@@ -70,27 +82,56 @@ class Run:
 
     @property
     def num_classes(self) -> int:
-        """Classes of a class-conditional run (data.conditional), 0 for an unconditional one."""
-        return self.cfg.data.num_classes if self.cfg.data.conditional else 0
+        """Classes of a class-conditional run (data.conditional), 0 for an unconditional or label-vector one."""
+        return self.label_source.num_classes if self.label_source else 0
 
-    def labels(self, n: int, label: int | None = None) -> torch.Tensor | None:
-        """Labels [n] for a conditional G: all `label`, or classes 0, 1, ..., K-1, 0, ... (balanced) when None."""
-        k = self.num_classes
-        if not k:
+    @property
+    def label_dim(self) -> int:
+        """Length of the label vectors of a run conditioned on them, else 0."""
+        return self.label_source.label_dim if self.label_source else 0
+
+    def labels(self, n: int, label: int | Sequence[float] | None = None) -> torch.Tensor | None:
+        """Labels for a conditional G: n copies of `label`, or when None a fixed cycle.
+
+        Class runs take an integer class and cycle classes 0, 1, ..., K-1 (balanced); label-vector runs
+        take a vector of data.label_dim floats and cycle the label vectors the run saved from its data.
+        """
+        source = self.label_source
+        if source is None:
             if label is not None:
-                raise ConfigError(f"--class {label}: this run is not class-conditional (data.conditional is false)")
+                flag = "--class" if isinstance(label, int) else "--label"
+                raise ConfigError(f"{flag} {label!r}: this run is not class-conditional (data.conditional is false)")
             return None
-        if label is not None and (not isinstance(label, int) or not 0 <= label < k):
-            raise ConfigError(f"--class {label!r} is out of range; this run has classes 0..{k - 1}")
-        return torch.full((n,), label) if label is not None else torch.arange(n) % k
+        if label is None:
+            return source.cycle(n)
+        if source.num_classes:
+            k = source.num_classes
+            if not isinstance(label, int) or isinstance(label, bool) or not 0 <= label < k:
+                raise ConfigError(f"--class {label!r} is out of range; this run has classes 0..{k - 1}")
+            return torch.full((n,), label)
+        if isinstance(label, int | float) or len(label) != source.label_dim:
+            raise ConfigError(
+                f"--label {label!r}: this run is conditioned on label vectors of {source.label_dim} numbers; "
+                f"give {source.label_dim} comma-separated values"
+            )
+        vector = torch.tensor([float(v) for v in label], dtype=torch.float32)
+        if not torch.isfinite(vector).all():
+            raise ConfigError(f"--label {label!r} has a non-finite value")
+        return vector.expand(n, -1).clone()
 
     @torch.no_grad()
     def sample(
-        self, n: int, seed: int = 0, truncation: float = 1.0, batch_size: int = 256, label: int | None = None
+        self,
+        n: int,
+        seed: int = 0,
+        truncation: float = 1.0,
+        batch_size: int = 256,
+        label: int | Sequence[float] | None = None,
     ) -> torch.Tensor:
         """n images [n, C, H, W] in [-1, 1], the same for the same seed whatever the batch size.
 
-        A class-conditional run draws class `label`, or every class in turn when `label` is None.
+        A class-conditional run draws class `label`, or every class in turn when `label` is None; a
+        label-vector run draws vector `label`, or the run's saved label vectors in turn.
         """
         if not isinstance(n, int) or n < 1:
             raise ValueError(f"n must be a positive number of samples, got {n!r}")

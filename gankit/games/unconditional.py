@@ -22,6 +22,12 @@ def build_unconditional(cfg: Config) -> Game:
     keep_fakes = cfg.train.reuse_fakes and cfg.train.d_steps == 1
     aux = cfg.data.conditional and getattr(cfg.discriminator, "conditioning", None) == "acgan"
 
+    def aux_loss(class_logits: torch.Tensor, c: torch.Tensor) -> torch.Tensor:
+        # Classes: cross-entropy; label vectors: one binary cross-entropy per attribute (multi-label AC-GAN).
+        if c.is_floating_point():
+            return F.binary_cross_entropy_with_logits(class_logits, c)
+        return F.cross_entropy(class_logits, c)
+
     def scored(ctx: Context, img: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor | None]:
         # D's logits, and with AC-GAN its class logits from the same pass.
         if aux:
@@ -42,7 +48,7 @@ def build_unconditional(cfg: Config) -> Game:
         loss_d = loss.d(real_logits, fake_logits)
         terms = penalty_terms(penalties, ctx, ctx.real_img, fake_img.detach())
         if aux:  # AC-GAN: D learns the class of reals and of fakes (Odena et al. 2017, eq. 2-3)
-            ce = F.cross_entropy(real_classes, ctx.real_c) + F.cross_entropy(fake_classes, ctx.real_c)
+            ce = aux_loss(real_classes, ctx.real_c) + aux_loss(fake_classes, ctx.real_c)
             terms["loss_d_aux"] = cfg.loss.aux_weight * ce
         return {
             "loss": sum(terms.values(), loss_d),
@@ -62,7 +68,7 @@ def build_unconditional(cfg: Config) -> Game:
         loss_g = loss.g(fake_logits, real_logits)
         terms = {}
         if aux:  # G makes its class recognisable
-            terms["loss_g_aux"] = cfg.loss.aux_weight * F.cross_entropy(fake_classes, ctx.real_c)
+            terms["loss_g_aux"] = cfg.loss.aux_weight * aux_loss(fake_classes, ctx.real_c)
         if cfg.loss.ortho_beta > 0:  # BigGAN: decorrelate G's filters
             terms["loss_g_ortho"] = orthogonal_regularization(ctx.nets["G"], cfg.loss.ortho_beta)
         return {"loss": sum(terms.values(), loss_g), "loss_g": loss_g, **terms}

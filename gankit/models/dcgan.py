@@ -15,6 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from torch import nn
 
 from gankit.errors import ConfigError
+from gankit.nn.condition import check_condition, condition_dim, dense_condition
 from gankit.nn.minibatch_std import MinibatchStd
 from gankit.nn.pack import pack as pack_samples
 from gankit.nn.shape import check_shape
@@ -102,16 +103,18 @@ class DCGANGenerator(nn.Module):
         upsample: Literal["transposed", "resize"] = "transposed",
         extra_convs: int = 0,
         num_classes: int = 0,
+        label_dim: int = 0,
     ):
         super().__init__()
         if discrete_code > z_dim:
             raise ValueError(f"generator.discrete_code={discrete_code} exceeds generator.z_dim={z_dim}")
         self.z_dim, self.resolution, self.channels = z_dim, resolution, channels
-        self.discrete_code, self.num_classes = discrete_code, num_classes
+        self.discrete_code, self.num_classes, self.label_dim = discrete_code, num_classes, label_dim
+        self.cond_dim = condition_dim(num_classes, label_dim)
         widths = _widths(resolution, width, max_width)
         layers: list[nn.Module] = [
-            # [N, z (+ K one-hot class, cGAN), 1, 1] -> [N, w0, 4, 4]
-            nn.ConvTranspose2d(z_dim + num_classes, widths[0], 4, 1, 0, bias=False),
+            # [N, z (+ K one-hot class or L label vector, cGAN), 1, 1] -> [N, w0, 4, 4]
+            nn.ConvTranspose2d(z_dim + self.cond_dim, widths[0], 4, 1, 0, bias=False),
             nn.BatchNorm2d(widths[0]),
             nn.ReLU(inplace=True),
         ]
@@ -125,8 +128,8 @@ class DCGANGenerator(nn.Module):
 
     def forward(self, z: torch.Tensor, c: torch.Tensor | None = None) -> torch.Tensor:
         check_shape("z", z, [None, self.z_dim])
-        if self.num_classes:
-            z = torch.cat([z, _one_hot(c, self.num_classes, z)], dim=1)  # [N, z] -> [N, z + K]
+        if self.cond_dim:
+            z = torch.cat([z, dense_condition(c, self.num_classes, self.label_dim, z)], dim=1)  # [N, z] -> [N, z + K]
         if self.discrete_code:
             k = self.discrete_code
             code = F.one_hot(z[:, :k].argmax(dim=1), k).to(z.dtype)  # [N, K] one-hot of the category
@@ -150,13 +153,16 @@ class DCGANDiscriminator(nn.Module):
         conditioning: Literal["projection", "concat", "acgan"] = "projection",
         pack: int = 1,
         num_classes: int = 0,
+        label_dim: int = 0,
     ):
         super().__init__()
-        if pack > 1 and num_classes:
+        cond_dim = condition_dim(num_classes, label_dim)
+        if pack > 1 and cond_dim:
             raise ConfigError(f"discriminator.pack={pack} with data.conditional: a pack of samples has no one label")
-        self.resolution, self.channels, self.num_classes, self.pack = resolution, channels, num_classes, pack
-        self.concat_labels = num_classes > 0 and conditioning == "concat"
-        in_channels = channels * pack + (num_classes if self.concat_labels else 0)
+        self.resolution, self.channels, self.pack = resolution, channels, pack
+        self.num_classes, self.label_dim, self.cond_dim = num_classes, label_dim, cond_dim
+        self.concat_labels = cond_dim > 0 and conditioning == "concat"
+        in_channels = channels * pack + (cond_dim if self.concat_labels else 0)
         widths = _widths(resolution, width, max_width)[::-1]  # resolution/2 down to 4
 
         def stride_one(c: int) -> list[nn.Module]:  # extra 3x3 layers at one resolution
@@ -173,10 +179,15 @@ class DCGANDiscriminator(nn.Module):
             layers.append(MinibatchStd(minibatch_std_group))  # [N, w, 4, 4] -> [N, w + 1, 4, 4]
         layers += [nn.Conv2d(widths[-1] + bool(minibatch_std_group), 1, 4, 1, 0)]  # [N, w, 4, 4] -> [N, 1, 1, 1]
         self.net = nn.Sequential(*layers)
-        self.aux_classifier = num_classes > 0 and conditioning == "acgan"
-        projection = num_classes > 0 and conditioning == "projection"
-        self.embed = nn.Embedding(num_classes, widths[-1]) if projection else None
-        self.classes = nn.Linear(widths[-1], num_classes) if self.aux_classifier else None
+        self.aux_classifier = cond_dim > 0 and conditioning == "acgan"
+        projection = cond_dim > 0 and conditioning == "projection"
+        # The projection's embedding: a lookup table for classes, a linear map (no bias) of a label vector.
+        self.embed = None
+        if projection:
+            w = widths[-1]
+            self.embed = nn.Embedding(num_classes, w) if num_classes else nn.Linear(label_dim, w, bias=False)
+        self.feature_width = widths[-1]
+        self.classes = nn.Linear(widths[-1], cond_dim) if self.aux_classifier else None  # class or attribute logits
         init_dcgan_weights(self)
         if norm == "spectral":
             for m in [*self.net, self.embed, self.classes]:
@@ -188,33 +199,20 @@ class DCGANDiscriminator(nn.Module):
         if self.pack > 1:
             img = pack_samples(img, self.pack)  # [N, C, R, R] -> [N / m, m * C, R, R]
         if self.concat_labels:
-            maps = _one_hot(c, self.num_classes, img)[:, :, None, None].expand(-1, -1, *img.shape[2:])
-            img = torch.cat([img, maps], dim=1)  # [N, C, R, R] -> [N, C + K, R, R]
+            maps = dense_condition(c, self.num_classes, self.label_dim, img)[:, :, None, None]
+            img = torch.cat([img, maps.expand(-1, -1, *img.shape[2:])], dim=1)  # [N, C, R, R] -> [N, C + K, R, R]
         if self.embed is None:  # unconditional, concat, or AC-GAN (whose logit ignores the label)
             return self.net(img).flatten()  # [N, 1, 1, 1] -> [N]
         h = self.net[:-1](img)  # [N, w (+1), 4, 4], the last hidden map
         logits = self.net[-1](h).flatten()
-        pooled = h[:, : self.embed.embedding_dim].sum(dim=(2, 3))  # [N, w], minibatch-std channel left out
-        return logits + (self.embed(_labels(c, self.num_classes)) * pooled).sum(dim=1)  # projection term
+        pooled = h[:, : self.feature_width].sum(dim=(2, 3))  # [N, w], minibatch-std channel left out
+        return logits + (self.embed(check_condition(c, self.num_classes, self.label_dim)) * pooled).sum(dim=1)
 
     def forward_with_classes(self, img: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        """AC-GAN: (logits [N], class logits [N, K]) from one pass over the shared trunk."""
+        """AC-GAN: (logits [N], class logits [N, K] or attribute logits [N, L]) from one pass over the shared trunk."""
         check_shape("img", img, [None, self.channels, self.resolution, self.resolution])
         if not self.aux_classifier:
             raise ValueError("forward_with_classes needs discriminator.conditioning='acgan' with data.conditional")
         h = self.net[:-1](img)  # [N, w (+1), 4, 4]
         pooled = h[:, : self.classes.in_features].sum(dim=(2, 3))  # [N, w]
         return self.net[-1](h).flatten(), self.classes(pooled)
-
-
-def _labels(c: torch.Tensor | None, num_classes: int) -> torch.Tensor:
-    """Check class labels [N] for a conditional network."""
-    if c is None:
-        raise ValueError(f"this network is class-conditional ({num_classes} classes) and needs labels c [N]")
-    if c.dtype not in (torch.int64, torch.int32) or c.ndim != 1:
-        raise ValueError(f"class labels must be integers [N], got dtype {c.dtype} and shape {list(c.shape)}")
-    return c
-
-
-def _one_hot(c: torch.Tensor | None, num_classes: int, like: torch.Tensor) -> torch.Tensor:
-    return F.one_hot(_labels(c, num_classes).long(), num_classes).to(like.dtype)  # [N, K]

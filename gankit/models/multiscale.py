@@ -55,23 +55,32 @@ def downsample(img: torch.Tensor) -> torch.Tensor:
 class MultiScaleDiscriminator(nn.Module):
     """images [N, C, R, R] (and labels) -> logits [M, S]: head s judges the image at R / 2**s."""
 
-    def __init__(self, resolution: int, channels: int, scales: int = 3, base: dict | None = None, num_classes: int = 0):
+    def __init__(
+        self,
+        resolution: int,
+        channels: int,
+        scales: int = 3,
+        base: dict | None = None,
+        num_classes: int = 0,
+        label_dim: int = 0,
+    ):
         super().__init__()
         base = dict(base or {"name": "dcgan"})
         family = base.pop("name")
         build = DISCRIMINATORS.get(family, key="discriminator.base.name").build
         labels = {}
-        if num_classes:
-            if "num_classes" not in inspect.signature(build).parameters:
-                raise ConfigError(f"data.conditional=true, but discriminator.base.name='{family}' takes no labels")
+        if num_classes or label_dim:
+            key = "num_classes" if num_classes else "label_dim"
+            if key not in inspect.signature(build).parameters:
+                raise ConfigError(f"data.conditional=true, but discriminator.base.name='{family}' takes no such labels")
             if base.get("conditioning") == "acgan":
                 raise ConfigError(
                     "discriminator.base.conditioning='acgan' needs one class head, which a multi-scale D lacks; "
                     "use 'projection' or 'concat'"
                 )
-            labels = {"num_classes": num_classes}
+            labels = {key: num_classes or label_dim}
         self.resolution, self.channels, self.scales = resolution, channels, scales
-        self.conditional = bool(num_classes)
+        self.conditional = bool(num_classes or label_dim)
         heads = []
         for s in range(scales):
             side = resolution // 2**s

@@ -20,11 +20,12 @@ from gankit.config import Config, describe, to_yaml
 from gankit.data import open_dataset
 from gankit.data.loader import BatchStream
 from gankit.data.transforms import DatasetTransform
-from gankit.errors import CheckpointError, ConfigError, DataError
+from gankit.errors import CheckpointError, ConfigError
 from gankit.games.base import Context
 from gankit.nets import build_networks, module_summary
 from gankit.registry import GAMES
 from gankit.train import checkpoint as ckpt
+from gankit.train.conditioning import LabelSource, resolve_labels
 from gankit.train.distributed import (
     DistInfo,
     all_reduce_grads,
@@ -116,7 +117,8 @@ class Trainer:
         self.game = GAMES.get(t.game, key="train.game").build(cfg)
         grid_size = getattr(self.dataset, "snapshot_samples", GRID_SIZE)  # point data: a scatter of 2,500
         self.grid_z = torch.randn(grid_size, self.G.z_dim, generator=torch.Generator().manual_seed(cfg.seed))
-        self.grid_c = torch.arange(grid_size) % cfg.data.num_classes if cfg.data.conditional else None
+        self.label_source = LabelSource.for_run(cfg, self.dataset)  # None when unconditional
+        self.grid_c = self.label_source.cycle(grid_size) if self.label_source else None
 
         # Counters; a resumed run overwrites them.
         self.step, self.nimg, self.tick, self.ema_nimg = 0, 0, 0, 0
@@ -190,6 +192,7 @@ class Trainer:
         if not self.dist.is_main:
             return None
         meta = {"config": self.cfg.model_dump(mode="json"), "kimg": self.nimg / 1000, "step": self.step}
+        meta.update(self.label_source.meta() if self.label_source else {})
         nets = {"G": self.G, "D": self.D, "G_ema": self.ema.G_ema}
         return ckpt.save_checkpoint(
             self.run_dir / "checkpoints", self.nimg, nets, state, meta, keep=self.cfg.train.keep_checkpoints
@@ -244,19 +247,19 @@ class Trainer:
         """Recalibrate G_ema's batch-norm statistics and save a grid from the fixed latents."""
         G_ema = self.ema.G_ema
         calib = torch.Generator().manual_seed(self.cfg.seed + 1)
-        num_classes = self.cfg.data.num_classes if self.cfg.data.conditional else 0
+        labels = self.label_source
 
         def calibration_inputs():
             z = torch.randn(self.local_batch, G_ema.z_dim, generator=calib).to(self.device)
-            if not num_classes:
+            if labels is None:
                 return z
-            return z, torch.randint(num_classes, (self.local_batch,), generator=calib).to(self.device)
+            return z, labels.random(self.local_batch, calib).to(self.device)
 
         recalibrate_batchnorm(G_ema, calibration_inputs, self.cfg.train.bn_recalibration_batches)
         if not self.dist.is_main:
             return None
         path = self.run_dir / "samples" / f"fakes-{self.nimg:010d}.png"  # named like the checkpoint of the same moment
-        inputs = [self.grid_z.to(self.device)] + ([self.grid_c.to(self.device)] if num_classes else [])
+        inputs = [self.grid_z.to(self.device)] + ([self.grid_c.to(self.device)] if labels else [])
         save_samples_picture(G_ema(*inputs).cpu(), path, self.dataset, self.D)
         return path
 
@@ -416,29 +419,6 @@ def fingerprint(dataset) -> dict:
     if dataset.labels is not None:
         digest.update(dataset.labels.numpy().tobytes())
     return {"num_images": len(dataset), "digest": digest.hexdigest()}
-
-
-def resolve_labels(cfg: Config, dataset) -> None:
-    """For `data.conditional`, check the dataset has class labels and fill `data.num_classes` from it."""
-    if not cfg.data.conditional:
-        return
-    if dataset.labels is not None and dataset.num_classes is None:
-        # TODO(conditioning on float label vectors: G, D and sampling need a vector source; not built yet)
-        raise DataError(
-            f"data.conditional=true, but {dataset.name} has label vectors, not class labels; "
-            "training on label vectors is not supported yet: use integer classes in dataset.json"
-        )
-    if dataset.labels is None:
-        raise DataError(
-            f"data.conditional=true, but {dataset.name} has no class labels; use labelled data or drop data.conditional"
-        )
-    if cfg.data.num_classes is None:
-        cfg.data.num_classes = dataset.num_classes
-    elif cfg.data.num_classes != dataset.num_classes:
-        raise ConfigError(
-            f"data.num_classes={cfg.data.num_classes}, but {dataset.name} has {dataset.num_classes} classes; "
-            "drop the key to take it from the dataset"
-        )
 
 
 def prepare_run_dir(run_dir: Path, cfg: Config) -> Path:

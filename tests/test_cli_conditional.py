@@ -108,4 +108,5 @@ def test_biggan_trains_one_tick_and_samples_with_resampling_truncation(tmp_path)
     run = Run.load(out)
     z = run.latents(500, seed=0, truncation=0.5)
     assert z.abs().max() <= 1.0 and z.std() > 0.4  # redrawn beyond 2 * psi, not scaled down
-    assert run.sample(4, seed=0, truncation=0.5, label=2).shape == (4, 1, 16, 16)
+    res = run.cfg.data.resolution
+    assert run.sample(4, seed=0, truncation=0.5, label=2).shape == (4, 1, res, res)

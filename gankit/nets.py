@@ -7,23 +7,24 @@ from torch import nn
 
 from gankit.config import Config
 from gankit.errors import ConfigError
-from gankit.registry import DISCRIMINATORS, GENERATORS
+from gankit.registry import DISCRIMINATORS, GENERATORS, Registry
 
 
-def _label_options(cfg: Config, build, key: str) -> dict:
+def _label_options(cfg: Config, registry: Registry, key: str) -> dict:
     """{"num_classes": K} or {"label_dim": L} for a conditional run, after checking the family takes them."""
     if not cfg.data.conditional:
         return {}
     name = getattr(cfg, key).name
-    if cfg.data.label_dim is not None:  # float label vectors
-        if "label_dim" not in inspect.signature(build).parameters:
-            raise ConfigError(
-                f"the dataset has label vectors of length {cfg.data.label_dim}, but {key}.name='{name}' takes only "
-                "class labels; use e.g. 'dcgan'"
-            )
+    wanted = "label_dim" if cfg.data.label_dim is not None else "num_classes"
+    if wanted not in inspect.signature(registry.get(name, key=f"{key}.name").build).parameters:
+        what = f"label vectors of length {cfg.data.label_dim}" if wanted == "label_dim" else "class labels"
+        able = [n for n in registry.names() if wanted in inspect.signature(registry.get(n).build).parameters]
+        raise ConfigError(
+            f"data.conditional=true with {what}, but {key}.name='{name}' takes none; "
+            f"families that do: {', '.join(able)}"
+        )
+    if wanted == "label_dim":
         return {"label_dim": cfg.data.label_dim}
-    if "num_classes" not in inspect.signature(build).parameters:
-        raise ConfigError(f"data.conditional=true, but {key}.name='{name}' takes no labels; use e.g. 'dcgan'")
     if cfg.data.num_classes is None:
         raise ConfigError("data.conditional=true needs data.num_classes (the trainer fills it from the dataset)")
     return {"num_classes": cfg.data.num_classes}
@@ -32,14 +33,14 @@ def _label_options(cfg: Config, build, key: str) -> dict:
 def build_generator(cfg: Config) -> nn.Module:
     opts = cfg.generator.model_dump(exclude={"name"})
     entry = GENERATORS.get(cfg.generator.name, key="generator.name")
-    labels = _label_options(cfg, entry.build, "generator")
+    labels = _label_options(cfg, GENERATORS, "generator")
     return entry.build(resolution=cfg.data.resolution, channels=cfg.data.channels, **opts, **labels)
 
 
 def build_discriminator(cfg: Config) -> nn.Module:
     opts = cfg.discriminator.model_dump(exclude={"name"})
     entry = DISCRIMINATORS.get(cfg.discriminator.name, key="discriminator.name")
-    labels = _label_options(cfg, entry.build, "discriminator")
+    labels = _label_options(cfg, DISCRIMINATORS, "discriminator")
     return entry.build(resolution=cfg.data.resolution, channels=cfg.data.channels, **opts, **labels)
 
 

@@ -54,13 +54,13 @@ def test_eval_of_a_conditional_run(conditional_run):
 
 def test_family_without_labels_and_wrong_class_count_are_clear_errors(tmp_path):
     """A network family that takes no labels, or a class count that contradicts the data, fails before step one."""
-    sets = ["generator.name=resnet", "generator.width=8", "generator.z_dim=16"]
     result = CliRunner().invoke(
         main,
-        ["train", "--preset", "sngan-digits", "--out", str(tmp_path / "r"), "--dry-run"]
-        + [a for kv in ("data.conditional=true", *sets) for a in ("--set", kv)],
+        ["train", "--preset", "stylegan2-digits", "--out", str(tmp_path / "r"), "--dry-run"]
+        + ["--set", "data.conditional=true"],
     )
-    assert result.exit_code == 2 and "generator.name='resnet' takes no labels" in result.output
+    assert result.exit_code == 2, result.output
+    assert "with class labels, but generator.name='stylegan2' takes none; families that do:" in result.output
     result = _train(tmp_path / "k", "data.num_classes=5")
     assert result.exit_code == 2 and "data.num_classes=5, but digits (train split) has 10 classes" in result.output
 
@@ -110,3 +110,19 @@ def test_biggan_trains_one_tick_and_samples_with_resampling_truncation(tmp_path)
     assert z.abs().max() <= 1.0 and z.std() > 0.4  # redrawn beyond 2 * psi, not scaled down
     res = run.cfg.data.resolution
     assert run.sample(4, seed=0, truncation=0.5, label=2).shape == (4, 1, res, res)
+
+
+def test_sngan_projection_trains_on_classes_and_samples_the_class_asked_for(tmp_path):
+    """The ResNet G takes classes through conditional BN (SNGAN-projection), so `gankit sample --class` works."""
+    out = tmp_path / "sn"
+    sets = ["data.conditional=true", "data.resolution=16", "generator.width=16", "discriminator.width=16"]
+    sets += ["train.total_kimg=0.064", "train.tick_kimg=0.032", "train.batch_size=16"]
+    args = ["train", "--preset", "sngan-digits", "--out", str(out), *[a for s in sets for a in ("--set", s)]]
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 0, result.output
+    run = Run.load(out)
+    assert run.num_classes == 10
+    assert not torch.equal(run.sample(4, seed=0, label=2), run.sample(4, seed=0, label=7))
+    grid = tmp_path / "three.png"
+    ok = CliRunner().invoke(main, ["sample", "--run", str(out), "--class", "3", "-n", "4", "--out", str(grid)])
+    assert ok.exit_code == 0 and grid.exists(), ok.output

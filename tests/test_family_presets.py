@@ -7,6 +7,7 @@ from tests.conftest import train_run
 FAMILY_PRESETS = {
     "sagan-digits": ["generator.width=8", "discriminator.width=8"],
     "sngan-digits": ["generator.width=8", "discriminator.width=8"],
+    "sngan-projection-digits": ["generator.width=8", "discriminator.width=8"],
     "biggan-digits": ["generator.width=8", "generator.embed_dim=4", "discriminator.width=8"],
     "cgan-concat-digits": ["generator.width=8", "discriminator.width=8"],
     "acgan-digits": ["generator.width=8", "discriminator.width=8"],

@@ -82,15 +82,30 @@ def test_acgan_refuses_continuous_labels_outside_0_1(tmp_path):
     assert _train(tmp_path / "run2", data, "discriminator.conditioning=projection").exit_code == 0
 
 
-def test_family_taking_only_classes_names_itself(vector_data, tmp_path):
+@pytest.mark.parametrize("preset", ["sngan-digits", "biggan-digits"])
+def test_resnet_families_train_on_label_vectors(vector_data, tmp_path, preset):
+    """SNGAN-projection and BigGAN read float label vectors: G through conditional BN, D through projection."""
+    out = tmp_path / "run"
+    sets = [*TINY, "data.source=folder", f"data.path={vector_data}", "data.conditional=true", "data.resolution=16"]
+    sets += ["generator.width=16", "discriminator.width=16"]
+    args = [a for kv in sets for a in ("--set", kv)]
+    result = CliRunner().invoke(main, ["train", "--preset", preset, "--out", str(out), *args])
+    assert result.exit_code == 0, result.output
+    run = Run.load(out)
+    a = run.sample(4, seed=2, label=[1.0, 0.0, 0.5])
+    b = run.sample(4, seed=2, label=[0.0, 1.0, 0.5])
+    assert run.label_dim == 3 and not torch.equal(a, b)  # the vector reaches G
+
+
+def test_family_taking_no_labels_names_itself(vector_data, tmp_path):
     sets = ("data.source=folder", f"data.path={vector_data}", "data.conditional=true")
     result = CliRunner().invoke(
         main,
-        ["train", "--preset", "sngan-digits", "--out", str(tmp_path / "r"), "--dry-run"]
+        ["train", "--preset", "stylegan2-digits", "--out", str(tmp_path / "r"), "--dry-run"]
         + [a for kv in sets for a in ("--set", kv)],
     )
     assert result.exit_code == 2
-    assert "label vectors of length 3, but generator.name='resnet' takes only class labels" in result.output
+    assert "with label vectors of length 3, but generator.name='stylegan2' takes none; families that do:" in result.output
 
 
 def test_vector_projection_and_concat_are_linear_in_the_label():

@@ -20,8 +20,9 @@ import torch.nn.functional as F
 from pydantic import BaseModel, ConfigDict, Field
 from torch import nn
 
-from gankit.models.resnet import _check_resolution, _init_xavier, _sn_if
+from gankit.models.resnet import _check_resolution, _init_xavier, _reset_conditional_norms, _sn_if
 from gankit.nn.attention import SelfAttention
+from gankit.nn.condition import check_condition
 from gankit.nn.conditional_norm import ConditionalBatchNorm2d
 from gankit.nn.resblocks import UpBlock
 from gankit.nn.shape import check_shape
@@ -40,7 +41,10 @@ class BigGANGeneratorOptions(BaseModel):
 
 @GENERATORS.register("biggan", options=BigGANGeneratorOptions)
 class BigGANGenerator(nn.Module):
-    """z [N, z_dim] (and class labels c [N] when conditional) -> images [N, C, R, R] in [-1, 1]."""
+    """z [N, z_dim] (and labels c: classes [N] or vectors [N, label_dim] when conditional) -> images [N, C, R, R].
+
+    Outputs lie in [-1, 1]. A label vector is embedded by a linear map instead of a lookup table.
+    """
 
     truncates_by_resampling = True  # `Run.latents` draws a truncated normal for truncation psi < 1
 
@@ -54,6 +58,7 @@ class BigGANGenerator(nn.Module):
         attention_resolution: int = 0,
         spectral_norm: bool = True,
         num_classes: int = 0,
+        label_dim: int = 0,
     ) -> None:
         super().__init__()
         n_up = int(math.log2(resolution)) - 2 if resolution >= 8 else 0
@@ -62,11 +67,17 @@ class BigGANGenerator(nn.Module):
         if z_dim < n_up + 1:
             raise ValueError(f"generator.z_dim={z_dim} is too small to give each of the {n_up + 1} chunks a value")
         self.z_dim, self.resolution, self.channels, self.width = z_dim, resolution, channels, width
-        self.num_classes = num_classes
+        if num_classes and label_dim:
+            raise ValueError(f"a network takes classes (num_classes={num_classes}) or vectors (label_dim={label_dim})")
+        self.num_classes, self.label_dim = num_classes, label_dim
         self.chunk = z_dim // (n_up + 1)  # the first chunk takes the remainder
         self.first = z_dim - self.chunk * n_up
-        self.embed = nn.Embedding(num_classes, embed_dim) if num_classes else None  # shared by every block
-        cond_dim = self.chunk + (embed_dim if num_classes else 0)
+        self.embed = None  # the shared label embedding, read by every block
+        if num_classes:
+            self.embed = nn.Embedding(num_classes, embed_dim)
+        elif label_dim:
+            self.embed = nn.Linear(label_dim, embed_dim, bias=False)
+        cond_dim = self.chunk + (embed_dim if self.embed is not None else 0)
         sn = _sn_if(spectral_norm)
         self.fc = sn(nn.Linear(self.first, 4 * 4 * width))
         norm = partial(ConditionalBatchNorm2d, cond_dim=cond_dim)
@@ -79,18 +90,13 @@ class BigGANGenerator(nn.Module):
         self.out_norm = nn.BatchNorm2d(width)
         self.out_conv = sn(nn.Conv2d(width, channels, 3, 1, 1))
         _init_xavier(self)
-        for m in self.modules():  # conditional norms start as plain batch norm (gain 1, bias 0)
-            if isinstance(m, ConditionalBatchNorm2d):
-                nn.init.zeros_(m.gain.weight)
-                nn.init.zeros_(m.bias.weight)
+        _reset_conditional_norms(self)
 
     def forward(self, z: torch.Tensor, c: torch.Tensor | None = None) -> torch.Tensor:
         check_shape("z", z, [None, self.z_dim])
         chunks = torch.split(z, [self.first] + [self.chunk] * len(self.blocks), dim=1)
         if self.embed is not None:
-            if c is None:
-                raise ValueError(f"this generator is class-conditional ({self.num_classes} classes); pass labels c [N]")
-            shared = self.embed(c)  # [N, embed_dim]
+            shared = self.embed(check_condition(c, self.num_classes, self.label_dim))  # [N, embed_dim]
         h = self.fc(chunks[0]).view(-1, self.width, 4, 4)  # [N, first] -> [N, W, 4, 4]
         for i, block in enumerate(self.blocks):
             cond = chunks[i + 1] if self.embed is None else torch.cat([shared, chunks[i + 1]], dim=1)

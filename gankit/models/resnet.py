@@ -5,9 +5,14 @@ G: a linear map of z to a 4x4 map, residual up-blocks to the resolution, BN, ReL
 D: residual down-blocks to 8x8 (the first one "optimized" for raw images), two more blocks at
 8x8, ReLU, global sum pooling, a linear layer to one logit; spectral norm on every layer.
 Every shape derives from the resolution (a power of two >= 8).
+
+Conditional (SNGAN-projection, Miyato & Koyama 2018): G's batch norms become conditional batch
+norms (a gain and bias per class, or linear in a float label vector) and D adds the projection
+<embed(c), h> to its logit. Both take `num_classes` (integer labels) or `label_dim` (vectors).
 """
 
 import math
+from functools import partial
 from typing import Literal
 
 import torch
@@ -16,6 +21,8 @@ from pydantic import BaseModel, ConfigDict, Field
 from torch import nn
 
 from gankit.nn.attention import SelfAttention
+from gankit.nn.condition import check_condition, condition_dim
+from gankit.nn.conditional_norm import ConditionalBatchNorm2d
 from gankit.nn.resblocks import DownBlock, UpBlock
 from gankit.nn.shape import check_shape
 from gankit.nn.spectral_norm import spectral_norm
@@ -51,7 +58,10 @@ def _check_resolution(resolution: int, attention_resolution: int, sizes: list[in
 
 @GENERATORS.register("resnet", options=ResNetGeneratorOptions)
 class ResNetGenerator(nn.Module):
-    """z [N, z_dim] -> images [N, C, R, R] in [-1, 1]."""
+    """z [N, z_dim] (and labels c: classes [N] or vectors [N, label_dim] when conditional) -> images [N, C, R, R].
+
+    Outputs lie in [-1, 1]. With `num_classes` or `label_dim` every block's batch norm is conditional.
+    """
 
     def __init__(
         self,
@@ -61,34 +71,44 @@ class ResNetGenerator(nn.Module):
         width: int = 256,
         attention_resolution: int = 0,
         spectral_norm: bool = False,
+        num_classes: int = 0,
+        label_dim: int = 0,
     ) -> None:
         super().__init__()
         n_up = int(math.log2(resolution)) - 2 if resolution >= 8 else 0
         sizes = [4 * 2 ** (i + 1) for i in range(n_up)]  # map sizes after each up-block
         _check_resolution(resolution, attention_resolution, sizes, "generator")
         self.z_dim, self.resolution, self.channels, self.width = z_dim, resolution, channels, width
+        self.num_classes, self.label_dim = num_classes, label_dim
+        self.conditional = condition_dim(num_classes, label_dim) > 0
+        norm = partial(ConditionalBatchNorm2d, cond_dim=label_dim, num_classes=num_classes)
         sn = _sn_if(spectral_norm)
         self.fc = sn(nn.Linear(z_dim, 4 * 4 * width))
         self.blocks = nn.ModuleList()
         for size in sizes:
-            self.blocks.append(UpBlock(width, width, nn.BatchNorm2d, use_spectral_norm=spectral_norm))
+            block_norm = norm if self.conditional else nn.BatchNorm2d
+            up = UpBlock(width, width, block_norm, conditional=self.conditional, use_spectral_norm=spectral_norm)
+            self.blocks.append(up)
             if size == attention_resolution:
                 self.blocks.append(SelfAttention(width, use_spectral_norm=spectral_norm))
         self.out_norm = nn.BatchNorm2d(width)
         self.out_conv = sn(nn.Conv2d(width, channels, 3, 1, 1))
         _init_xavier(self)
+        _reset_conditional_norms(self)
 
-    def forward(self, z: torch.Tensor) -> torch.Tensor:
+    def forward(self, z: torch.Tensor, c: torch.Tensor | None = None) -> torch.Tensor:
         check_shape("z", z, [None, self.z_dim])
+        if self.conditional:
+            c = check_condition(c, self.num_classes, self.label_dim)
         h = self.fc(z).view(-1, self.width, 4, 4)  # [N, z] -> [N, W, 4, 4]
         for block in self.blocks:
-            h = block(h)  # each up-block doubles the side
+            h = block(h, c) if isinstance(block, UpBlock) else block(h)  # each up-block doubles the side
         return torch.tanh(self.out_conv(F.relu(self.out_norm(h))))  # [N, W, R, R] -> [N, C, R, R]
 
 
 @DISCRIMINATORS.register("resnet", options=ResNetDiscriminatorOptions)
 class ResNetDiscriminator(nn.Module):
-    """images [N, C, R, R] -> logits [N]."""
+    """images [N, C, R, R] (and labels c: classes [N] or vectors [N, label_dim] when conditional) -> logits [N]."""
 
     def __init__(
         self,
@@ -98,6 +118,7 @@ class ResNetDiscriminator(nn.Module):
         attention_resolution: int = 0,
         spectral_norm: bool = True,
         num_classes: int = 0,
+        label_dim: int = 0,
     ) -> None:
         super().__init__()
         n_down = int(math.log2(resolution)) - 3 if resolution >= 8 else 0  # down to 8x8
@@ -114,8 +135,12 @@ class ResNetDiscriminator(nn.Module):
         blocks += [DownBlock(width, width, down=False, use_spectral_norm=spectral_norm) for _ in range(2)]
         self.blocks = nn.Sequential(*blocks)
         self.fc = _sn_if(spectral_norm)(nn.Linear(width, 1))
-        self.num_classes = num_classes  # > 0: a class-conditional D with a projection head (SNGAN-projection)
-        self.embed = _sn_if(spectral_norm)(nn.Embedding(num_classes, width)) if num_classes else None
+        # A conditional D adds a projection of the label onto the pooled features (SNGAN-projection).
+        self.num_classes, self.label_dim = num_classes, label_dim
+        self.embed = None
+        if condition_dim(num_classes, label_dim):
+            embed = nn.Embedding(num_classes, width) if num_classes else nn.Linear(label_dim, width, bias=False)
+            self.embed = _sn_if(spectral_norm)(embed)
         _init_xavier(self)
 
     def forward(self, img: torch.Tensor, c: torch.Tensor | None = None) -> torch.Tensor:
@@ -124,13 +149,20 @@ class ResNetDiscriminator(nn.Module):
         logits = self.fc(h).flatten()  # [N, 1] -> [N]
         if self.embed is None:
             return logits
-        if c is None or c.dtype not in (torch.int64, torch.int32):
-            raise ValueError(f"this discriminator is class-conditional ({self.num_classes} classes); pass labels c [N]")
+        c = check_condition(c, self.num_classes, self.label_dim)
         return logits + (self.embed(c) * h).sum(dim=1)  # projection (Miyato & Koyama 2018, eq. 3)
 
 
 def _sn_if(enabled: bool):
     return spectral_norm if enabled else (lambda module: module)
+
+
+def _reset_conditional_norms(module: nn.Module) -> None:
+    """Start every conditional norm as plain batch norm (gain 1, bias 0), after the Xavier init."""
+    for m in module.modules():
+        if isinstance(m, ConditionalBatchNorm2d):
+            nn.init.zeros_(m.gain.weight)
+            nn.init.zeros_(m.bias.weight)
 
 
 def _init_xavier(module: nn.Module) -> None:

@@ -105,7 +105,8 @@ def test_family_taking_no_labels_names_itself(vector_data, tmp_path):
         + [a for kv in sets for a in ("--set", kv)],
     )
     assert result.exit_code == 2
-    assert "with label vectors of length 3, but generator.name='stylegan2' takes none; families that do:" in result.output
+    message = "with label vectors of length 3, but generator.name='stylegan2' takes none; families that do:"
+    assert message in result.output
 
 
 def test_vector_projection_and_concat_are_linear_in_the_label():

@@ -52,8 +52,8 @@ def test_conditional_generator_uses_each_class_and_vector():
     assert not torch.allclose(G(z, torch.tensor([1, 1])), G(z, torch.tensor([4, 4])))
     with pytest.raises(ValueError, match=r"needs labels c \[N\]"):
         G(z)
-    V = ResNetGenerator(16, 1, z_dim=8, width=16, label_dim=3)
-    assert V(z, torch.rand(2, 3)).shape == (2, 1, 16, 16)
+    vector_g = ResNetGenerator(16, 1, z_dim=8, width=16, label_dim=3)
+    assert vector_g(z, torch.rand(2, 3)).shape == (2, 1, 16, 16)
 
 
 def test_projection_discriminator_with_label_vectors_is_linear_in_the_label():

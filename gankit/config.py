@@ -7,6 +7,7 @@ closest valid key in the message.
 """
 
 import difflib
+import os
 from pathlib import Path
 from typing import Any, Literal
 
@@ -53,6 +54,11 @@ class DataConfig(Section):
     # Length of the dataset's float label vectors (multi-label or continuous attributes), filled from the
     # dataset when conditional; a run has either classes or label vectors.
     label_dim: int | None = Field(None, ge=1)
+
+    @field_validator("path")
+    @classmethod
+    def _expand_home(cls, path: str | None) -> str | None:
+        return os.path.expanduser(path) if path else path  # "~/images" as a shell would read it
 
     @model_validator(mode="after")
     def _check(self):

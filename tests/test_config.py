@@ -89,3 +89,10 @@ def test_sections_may_be_left_out():
 def test_data_path_without_folder_source_is_an_error():
     with pytest.raises(ConfigError, match=r"data\.path='/x' is only read with data\.source='folder'"):
         load_config("dcgan-digits", ["data.path=/x"])
+
+
+def test_home_folder_in_data_path_is_expanded(monkeypatch, tmp_path):
+    """data.path='~/x' names the user's home folder, as in a shell, instead of a folder literally called '~'."""
+    monkeypatch.setenv("HOME", str(tmp_path))
+    cfg = load_config("dcgan-digits", ["data.source=folder", "data.path=~/images"])
+    assert cfg.data.path == str(tmp_path / "images")

@@ -157,5 +157,5 @@ class Run:
         res, final = getattr(self.G, "current_resolution", None), self.cfg.data.resolution
         if res is None or (res >= final and self.G.alpha >= 1):
             return None
-        note = f"G was still growing at this checkpoint ({self.G.growth_summary()}), short of {final}x{final} alone"
+        note = f"G was still growing at this checkpoint: at {self.G.growth_summary()}, not yet {final}x{final} alone"
         return note + (f"; its {res}x{res} images are upsampled to {final}x{final}" if res < final else "")

@@ -66,12 +66,14 @@ class GrowingNetwork(nn.Module):
         self.num_stages = int(math.log2(resolution)) - 1
         self.stage, self.alpha = self.num_stages - 1, 1.0
         self.register_buffer("growth", torch.tensor([self.stage, self.alpha], dtype=torch.float64))
-        self.register_load_state_dict_post_hook(lambda module, keys: module._read_growth())
+        self.register_load_state_dict_post_hook(GrowingNetwork._read_growth)
 
-    def _read_growth(self) -> None:
-        stage, alpha = self.growth.tolist()
-        self._check(int(stage), alpha)
-        self.stage, self.alpha = int(stage), alpha
+    @staticmethod
+    def _read_growth(module: "GrowingNetwork", incompatible_keys) -> None:
+        # After load_state_dict: take the stage and alpha the loaded `growth` buffer holds.
+        stage, alpha = module.growth.tolist()
+        module._check(int(stage), alpha)
+        module.stage, module.alpha = int(stage), alpha
 
     def _check(self, stage: int, alpha: float) -> None:
         if not 0 <= stage < self.num_stages or not 0 <= alpha <= 1 or (stage == 0 and alpha != 1):

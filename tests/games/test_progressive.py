@@ -142,14 +142,14 @@ def test_bad_growth_setups_fail_before_step_one(overrides, match, tmp_path):
 def test_preset_trains_one_tick_through_the_cli_and_samples_at_full_resolution(tmp_path):
     """pggan-digits trains through the CLI; a run stopped at 8x8 samples 32x32 images and says it upsampled."""
     run = tmp_path / "run"
-    sets = ["train.total_kimg=0.192", "train.tick_kimg=0.192", "train.progressive.stabilize_kimg=0.064"]
-    sets += ["train.progressive.fade_kimg=0.128"]  # three steps of 64: 4x4, then 8x8 at alpha 0 and 0.5
+    sets = ["train.total_kimg=0.096", "train.tick_kimg=0.096", "train.progressive.stabilize_kimg=0.032"]
+    sets += ["train.progressive.fade_kimg=0.064"]  # three steps of 32: 4x4, then 8x8 at alpha 0 and 0.5
     args = ["train", "--preset", "pggan-digits", "--out", str(run)] + [a for s in sets for a in ("--set", s)]
     result = CliRunner().invoke(main, args)
     assert result.exit_code == 0, result.output
     tick = next(line for line in result.output.splitlines() if line.startswith("tick 1"))
-    assert "res 8    alpha 0.500" in tick  # as of the last step, which started at 128 images
-    assert "growth:   4x4 from kimg 0 (batch 64), 8x8 fades in at kimg 0.064 (batch 64)" in result.output
+    assert "res 8    alpha 0.500" in tick  # as of the last step, which started at 64 images
+    assert "growth:   4x4 from kimg 0 (batch 32), 8x8 fades in at kimg 0.032 (batch 32)" in result.output
 
     # Sample through the API and the CLI: 32x32 images from G's 8x8 ones, with a note.
     samples = gankit.load_run(run).sample(5, seed=1)

@@ -129,8 +129,7 @@ class Run:
         batch_size: int = 256,
         label: int | Sequence[float] | None = None,
     ) -> torch.Tensor:
-        """n images [n, C, H, W] in [-1, 1] at the run's data.resolution, the same for the same seed whatever the
-        batch size.
+        """n images [n, C, H, W] in [-1, 1] at data.resolution, the same for the same seed whatever the batch size.
 
         A class-conditional run draws class `label`, or every class in turn when `label` is None; a
         label-vector run draws vector `label`, or the run's saved label vectors in turn. A progressively

@@ -170,6 +170,8 @@ def sample(
     else:
         path = save_grid(samples, out)
     click.echo(f"{num} samples from {run.checkpoint} (kimg {run.kimg:.1f}) -> {path}")
+    if run.growth_note:
+        click.echo(f"note: {run.growth_note}")
 
 
 @main.command(name="eval")

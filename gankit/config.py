@@ -167,10 +167,40 @@ class AugmentConfig(Section):
         return self
 
 
+class ProgressiveConfig(Section):
+    """Progressive growing (train.game='progressive', Karras et al. 2018): from 4x4 up to data.resolution.
+
+    4x4 trains for `stabilize_kimg`; every higher resolution first fades in over `fade_kimg` (alpha from
+    0 to 1), then trains alone for `stabilize_kimg`; the last one trains until train.total_kimg.
+    """
+
+    fade_kimg: float = Field(800.0, ge=0)  # the paper: 800k images per fade-in
+    stabilize_kimg: float = Field(800.0, ge=0)  # the paper: 800k images per stabilization
+    batch_sizes: dict[int, int] = {}  # global batch per resolution, e.g. {4: 64, 32: 32}; others: train.batch_size
+
+    @model_validator(mode="after")
+    def _check(self):
+        if self.fade_kimg + self.stabilize_kimg <= 0:
+            raise ValueError(
+                "train.progressive.fade_kimg and train.progressive.stabilize_kimg are both 0, so every resolution "
+                "would be reached at once; give them lengths in kimg (the paper: 800 each)"
+            )
+        for res, size in self.batch_sizes.items():
+            if res < 4 or res & (res - 1):
+                raise ValueError(
+                    f"train.progressive.batch_sizes has the key {res}, which is not a resolution of the growth; "
+                    "use powers of two from 4 up to data.resolution, e.g. {4: 64, 8: 64, 16: 32}"
+                )
+            if size < 1:
+                raise ValueError(f"train.progressive.batch_sizes[{res}]={size}; a batch size must be at least 1")
+        return self
+
+
 class TrainConfig(Section):
     """The game's schedule, optimizers and bookkeeping."""
 
-    game: Literal["unconditional", "stylegan2", "unrolled"] = "unconditional"
+    game: Literal["unconditional", "stylegan2", "unrolled", "progressive"] = "unconditional"
+    progressive: ProgressiveConfig = ProgressiveConfig()  # the growth schedule of game 'progressive'
     unroll_steps: int = Field(0, ge=0)  # game 'unrolled': look-ahead D steps G's loss is taken after (Metz et al.)
     optimizer: Literal["adam", "rmsprop"] = "adam"  # rmsprop (WGAN's) ignores the betas
     batch_size: int = Field(64, ge=1)  # global batch, split across ranks
@@ -216,6 +246,11 @@ class TrainConfig(Section):
                 f"train.unroll_steps={self.unroll_steps} applies only to train.game='unrolled'; "
                 "set that game or drop the key"
             )
+        if self.progressive != ProgressiveConfig() and self.game != "progressive":  # a saved config holds defaults
+            raise ValueError(
+                f"train.progressive applies only to train.game='progressive', not '{self.game}'; "
+                "set that game or drop the section"
+            )
         return self
 
 
@@ -251,6 +286,17 @@ class Config(Section):
                     f"augment.diffaugment={self.augment.diffaugment} transforms images; "
                     f"data.source='{self.data.source}' is 2-D point data, so set augment.diffaugment=[]"
                 )
+        return self
+
+    @model_validator(mode="after")
+    def _check_growth(self):
+        # Progressive growing: every resolution named in the batch sizes must be one the networks pass through.
+        too_big = sorted(r for r in self.train.progressive.batch_sizes if r > self.data.resolution)
+        if too_big:
+            raise ValueError(
+                f"train.progressive.batch_sizes names resolution {too_big[0]}, above data.resolution="
+                f"{self.data.resolution}; drop it or raise data.resolution"
+            )
         return self
 
     @model_validator(mode="after")

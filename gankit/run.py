@@ -8,6 +8,7 @@ import torch
 from gankit.config import Config, read_yaml, validate
 from gankit.errors import CheckpointError, ConfigError
 from gankit.nets import build_generator
+from gankit.nn.resize import upsample_nearest
 from gankit.nn.truncation import truncated_normal
 from gankit.train import checkpoint as ckpt
 from gankit.train.conditioning import LabelSource
@@ -128,10 +129,11 @@ class Run:
         batch_size: int = 256,
         label: int | Sequence[float] | None = None,
     ) -> torch.Tensor:
-        """n images [n, C, H, W] in [-1, 1], the same for the same seed whatever the batch size.
+        """n images [n, C, H, W] in [-1, 1] at data.resolution, the same for the same seed whatever the batch size.
 
         A class-conditional run draws class `label`, or every class in turn when `label` is None; a
-        label-vector run draws vector `label`, or the run's saved label vectors in turn.
+        label-vector run draws vector `label`, or the run's saved label vectors in turn. A progressively
+        grown G that stopped below the final resolution is upsampled to it (see `growth_note`).
         """
         if not isinstance(n, int) or n < 1:
             raise ValueError(f"n must be a positive number of samples, got {n!r}")
@@ -143,4 +145,16 @@ class Run:
         for i in range(0, n, batch_size):
             inputs = [z[i : i + batch_size]] + ([c[i : i + batch_size].to(self.device)] if c is not None else [])
             chunks.append(self.G(*inputs, **kwargs))
-        return torch.cat(chunks).cpu()
+        img = torch.cat(chunks)
+        if img.ndim == 4 and img.shape[-1] < self.cfg.data.resolution:
+            img = upsample_nearest(img, self.cfg.data.resolution)
+        return img.cpu()
+
+    @property
+    def growth_note(self) -> str | None:
+        """A sentence saying that G had not grown to the final resolution at this checkpoint, else None."""
+        res, final = getattr(self.G, "current_resolution", None), self.cfg.data.resolution
+        if res is None or (res >= final and self.G.alpha >= 1):
+            return None
+        note = f"G was still growing at this checkpoint: at {self.G.growth_summary()}, not yet {final}x{final} alone"
+        return note + (f"; its {res}x{res} images are upsampled to {final}x{final}" if res < final else "")

@@ -35,20 +35,28 @@ class BatchStream:
         channels_last: bool = False,
         transform: Callable[[torch.Tensor, int, int], torch.Tensor] | None = None,
     ) -> None:
-        if batch_size % world_size:
-            raise ConfigError(
-                f"train.batch_size={batch_size} is not divisible by world_size={world_size}; "
-                f"pick a multiple of {world_size}"
-            )
-        if batch_size > len(dataset):
-            raise ConfigError(f"train.batch_size={batch_size} exceeds the dataset size {len(dataset)}")
         self.dataset, self.batch_size, self.seed = dataset, batch_size, seed
         self.rank, self.world_size = rank, world_size
+        self.check_batch_size(batch_size)
         self.device = torch.device(device)
         self.channels_last = channels_last
         self.transform = transform
         self.epoch, self.position = 0, 0
         self._perm = self._permutation(0)
+
+    def check_batch_size(self, batch_size: int, key: str = "train.batch_size") -> None:
+        """Raise ConfigError unless `batch_size` splits evenly across ranks and fits in the dataset.
+
+        The stream's `batch_size` may change between batches (a game's schedule sets it); the order stays a
+        pure function of the seed and the sizes drawn.
+        """
+        if batch_size % self.world_size:
+            raise ConfigError(
+                f"{key}={batch_size} is not divisible by world_size={self.world_size}; "
+                f"pick a multiple of {self.world_size}"
+            )
+        if batch_size > len(self.dataset):
+            raise ConfigError(f"{key}={batch_size} exceeds the dataset size {len(self.dataset)}")
 
     def _permutation(self, epoch: int) -> torch.Tensor:
         gen = torch.Generator().manual_seed(self.seed * 1_000_003 + epoch)

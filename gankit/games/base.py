@@ -78,9 +78,38 @@ class Phase:
     after_step: Callable[[Context], None] | None = None
 
 
+@dataclass(frozen=True)
+class StepPlan:
+    """What a game's schedule fixes for the next step.
+
+    Attributes:
+        batch_size: the global batch of every real batch drawn in this step.
+        log_values: values for the tick line and log.jsonl, reported as of the tick's last step
+            (e.g. the resolution and fade alpha of progressive growing).
+    """
+
+    batch_size: int
+    log_values: dict[str, float] = field(default_factory=dict)
+
+
 @dataclass
 class Game:
-    """The phases of one step, in order, and which optimizer's steps advance the EMA of G."""
+    """The phases of one step, in order, and which optimizer's steps advance the EMA of G.
+
+    Attributes:
+        phases: run in this order at every step where their interval is due.
+        ema_after: the optimizer whose steps advance the EMA of G.
+        schedule: called before every step with the images shown so far and every network by name
+            ("G", "D", "G_ema"); it may reconfigure the networks (a growth stage) and returns the step's
+            StepPlan. It must be a pure function of the images shown, so a resumed run follows it exactly.
+            None: every step uses `train.batch_size`.
+        batch_sizes: every global batch size `schedule` may return, by the config key that sets it; the trainer
+            checks them against the world size and the dataset before step one.
+        notes: a line about the schedule for the start-up summary (e.g. when each resolution is reached).
+    """
 
     phases: list[Phase]
     ema_after: str = "G"
+    schedule: Callable[[int, dict[str, nn.Module]], StepPlan] | None = None
+    batch_sizes: dict[str, int] = field(default_factory=dict)
+    notes: str = ""

@@ -23,6 +23,7 @@ from gankit.data.transforms import DatasetTransform
 from gankit.errors import CheckpointError, ConfigError
 from gankit.games.base import Context
 from gankit.nets import build_networks, module_summary
+from gankit.nn.resize import upsample_nearest
 from gankit.registry import GAMES
 from gankit.train import checkpoint as ckpt
 from gankit.train.conditioning import LabelSource, resolve_labels
@@ -115,6 +116,9 @@ class Trainer:
             conditional=cfg.data.conditional,
         )
         self.game = GAMES.get(t.game, key="train.game").build(cfg)
+        for key, size in self.game.batch_sizes.items():  # a schedule's later batch sizes fail now, not hours in
+            self.stream.check_batch_size(size, key)
+        self.schedule_values: dict[str, float] = {}  # the game schedule's log values as of the last step
         grid_size = getattr(self.dataset, "snapshot_samples", GRID_SIZE)  # point data: a scatter of 2,500
         self.grid_z = torch.randn(grid_size, self.G.z_dim, generator=torch.Generator().manual_seed(cfg.seed))
         self.label_source = LabelSource.for_run(cfg, self.dataset)  # None when unconditional
@@ -154,6 +158,7 @@ class Trainer:
             f"device:   {self.device} (float32), world size {self.dist.world_size}, "
             f"batch {self.cfg.train.batch_size} ({self.local_batch} per rank)",
             f"game:     {' -> '.join(self._phase_label(p) for p in self.game.phases)}",
+            *([self.game.notes] if self.game.notes else []),
             module_summary("G", self.G),
             module_summary("D", self.D),
             f"run:      {self.run_dir}",
@@ -260,7 +265,10 @@ class Trainer:
             return None
         path = self.run_dir / "samples" / f"fakes-{self.nimg:010d}.png"  # named like the checkpoint of the same moment
         inputs = [self.grid_z.to(self.device)] + ([self.grid_c.to(self.device)] if labels else [])
-        save_samples_picture(G_ema(*inputs).cpu(), path, self.dataset, self.D)
+        samples = G_ema(*inputs)
+        if samples.ndim == 4 and samples.shape[-1] < self.cfg.data.resolution:  # a growing G: every grid at one size
+            samples = upsample_nearest(samples, self.cfg.data.resolution)
+        save_samples_picture(samples.cpu(), path, self.dataset, self.D)
         return path
 
     # The loop.
@@ -275,6 +283,7 @@ class Trainer:
     def run_step(self) -> None:
         """Run every phase due at this step."""
         ctx, world = self.ctx, self.dist.world_size
+        self.apply_schedule()
         if self.cfg.train.lr_decay != "constant":
             factor = self.lr_factor()
             for key, base in (("G", self.cfg.train.lr_g), ("D", self.cfg.train.lr_d)):
@@ -290,7 +299,7 @@ class Trainer:
                 if phase.draws_reals or ctx.real_img is None:
                     ctx.real_img, ctx.real_c = self.stream.next()
                 if phase.draws_reals:
-                    self.nimg += self.cfg.train.batch_size
+                    self.nimg += self.stream.batch_size
                 terms = phase.run(ctx)
                 opt.zero_grad(set_to_none=True)
                 loss = terms.pop("loss")
@@ -316,6 +325,18 @@ class Trainer:
             self.ada_controller.update(self.step, self.nimg)
         self.guard.end_step()
         self.step += 1
+
+    def apply_schedule(self) -> None:
+        """Let the game's schedule, if it has one, set the networks and the batch size of the coming step.
+
+        The schedule is a pure function of the images shown (games/base.py), so nothing here needs saving.
+        """
+        if self.game.schedule is None:
+            return
+        plan = self.game.schedule(self.nimg, {**self.nets, "G_ema": self.ema.G_ema})
+        self.stream.batch_size = plan.batch_size
+        self.local_batch = plan.batch_size // self.dist.world_size
+        self.schedule_values = plan.log_values
 
     def train(self) -> None:
         """Train until `train.total_kimg`, logging every tick and snapshotting every few ticks."""
@@ -351,6 +372,7 @@ class Trainer:
                 "time_s": round(self.elapsed_s, 2),
                 "sec_per_kimg": tick_s / tick_kimg,
                 "img_per_sec": tick_kimg * 1000 / tick_s,
+                **self.schedule_values,
                 **self.collector.reduce(self.dist.world_size),
                 **{k: float(v) for k, v in self.augment.log_values().items()},  # ADA's p, read once per tick
                 "cpumem_gb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20,

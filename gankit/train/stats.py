@@ -14,6 +14,8 @@ _FIELDS = [
     ("time", "time", "{:<9s}"),
     ("sec_per_kimg", "sec/kimg", "{:<7.2f}"),
     ("img_per_sec", "img/s", "{:<7.1f}"),
+    ("resolution", "res", "{:<4d}"),  # progressive growing: the current stage's resolution and fade alpha
+    ("alpha", "alpha", "{:<5.3f}"),
     ("loss_d", "loss_d", "{:<7.3f}"),
     ("loss_g", "loss_g", "{:<7.3f}"),
     ("d_real", "D(x)", "{:<6.3f}"),

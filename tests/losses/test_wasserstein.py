@@ -24,3 +24,12 @@ def test_wgan_carries_its_clip_value_and_wgan_gp_none():
 def test_wgan_gp_without_penalty_is_an_error():
     with pytest.raises(ConfigError, match=r"loss.name='wgan-gp' needs its gradient penalty: set loss.gp_weight"):
         load_config("dcgan-digits", ["loss.name=wgan-gp"])
+
+
+def test_wgan_gp_drift_term_adds_epsilon_times_mean_squared_real_score():
+    """PGGAN's critic loss (appendix A.1): E[D(G(z))] - E[D(x)] + epsilon_drift * E[D(x)^2]; G's loss is unchanged."""
+    opts = ["loss.name=wgan-gp", "loss.gp_weight=10", "loss.options.drift_weight=0.001"]
+    loss = build_loss(load_config("dcgan-digits", opts).loss)
+    real, fake = torch.tensor([1.0, -3.0, 2.0]), torch.tensor([0.5, 0.5, -1.0])
+    torch.testing.assert_close(loss.d(real, fake), d_wasserstein(real, fake) + 0.001 * torch.tensor(14.0 / 3))
+    torch.testing.assert_close(loss.g(fake), g_wasserstein(fake))

@@ -12,10 +12,6 @@ Stage s has resolution 4 * 2**s. Stage 0 trains for `stabilize_kimg`; every late
 Stage and alpha are pure functions of the images shown, so a run resumed mid-fade continues exactly.
 """
 
-# TODO(skip parameters without gradients in the DDP all-reduce; needs ranks to agree on the set): under torchrun
-# the blocks not grown into yet get zero gradients, so Adam counts steps for them and their first real updates
-# are up to 1/sqrt(1 - beta2) times larger than in a single process.
-
 from dataclasses import dataclass, replace
 
 from torch import nn

@@ -29,10 +29,23 @@ def init_distributed(device_kind: str) -> DistInfo:
 
 
 def all_reduce_grads(params: list[torch.nn.Parameter], world_size: int) -> None:
-    """Average gradients across ranks in one flat all-reduce; a missing gradient counts as zero."""
+    """Average gradients across ranks in one flat all-reduce.
+
+    A parameter without a gradient on every rank (a PGGAN block not grown into yet) keeps `grad=None`,
+    so the optimizer skips it as in a single process; one missing on some ranks only counts as zero there.
+    """
     if world_size == 1:
         return
     params = [p for p in params if p.requires_grad]
+
+    # Agree on which parameters have a gradient on any rank.
+    has_grad = torch.tensor([p.grad is not None for p in params], dtype=torch.int32, device=params[0].device)
+    dist.all_reduce(has_grad)
+    params = [p for p, n in zip(params, has_grad.tolist(), strict=True) if n > 0]
+    if not params:
+        return
+
+    # Average them in one flat buffer.
     for p in params:
         if p.grad is None:
             p.grad = torch.zeros_like(p)

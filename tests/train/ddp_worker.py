@@ -10,7 +10,10 @@ from gankit.train.distributed import shutdown_distributed
 from gankit.train.loop import Trainer, prepare_run_dir
 
 out = Path(sys.argv[1])
-cfg = load_config("dcgan-digits", sys.argv[2:])
+preset, overrides = "dcgan-digits", sys.argv[2:]
+if overrides and overrides[0].startswith("preset="):
+    preset, overrides = overrides[0].removeprefix("preset="), overrides[1:]
+cfg = load_config(preset, overrides)
 trainer = Trainer(cfg, out / "run", log=lambda *a: None)
 if trainer.dist.is_main:
     prepare_run_dir(out / "run", cfg)
@@ -20,6 +23,9 @@ trainer.train()
 weights = {f"{n}.{k}": v for n, net in trainer.nets.items() for k, v in net.state_dict().items()}
 weights["G_ema"] = torch.cat([p.flatten() for p in trainer.ema.G_ema.parameters()])
 weights["first_batch"] = first
+# How many parameters each optimizer has stepped (Adam keeps state only for those).
+for key, opt in trainer.optimizers.items():
+    weights[f"stepped_{key}"] = torch.tensor(len(opt.state))
 weights["aug_p"] = trainer.augment.state_dict().get("p", torch.zeros(()))  # ADA's p; 0 without ADA
 torch.save(weights, out / f"rank{trainer.dist.rank}.pt")
 shutdown_distributed()

@@ -107,3 +107,23 @@ def test_elastic_restart_after_sigkill_of_a_rank_ends_with_the_same_weights(tmp_
     for opt in ("G", "D"):
         for i, s in s_plain[opt]["state"].items():
             assert all(torch.equal(v, s_kill[opt]["state"][i][k]) for k, v in s.items()), f"optimizer {opt} differs"
+
+
+@pytest.mark.slow
+def test_two_process_pggan_leaves_blocks_not_grown_into_unstepped(tmp_path):
+    """Under torchrun, parameters without a gradient on any rank (blocks not grown into) keep grad None, so Adam
+    does not step them as it would not in one process; the ranks stay identical."""
+    from tests.games.test_progressive import TINY_PG
+
+    sets = [s for s in TINY_PG if not s.startswith("train.total_kimg")] + ["train.total_kimg=0.032"]
+    cmd = [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node=2", str(WORKER)]
+    cmd += [str(tmp_path), "preset=pggan-digits", *sets]
+    result = subprocess.run(cmd, capture_output=True, text=True, timeout=300, cwd=Path(__file__).parents[2])
+    assert result.returncode == 0, result.stderr[-3000:]
+    r0, r1 = (torch.load(tmp_path / f"rank{r}.pt", weights_only=True) for r in (0, 1))
+    for key in r0:
+        if key != "first_batch":
+            assert torch.equal(r0[key], r1[key]), f"{key} differs between ranks"
+    total = sum(1 for k in r0 if k.startswith("G.") and "growth" not in k)
+    stepped = [int(v) for k, v in r0.items() if k.startswith("stepped_")]
+    assert stepped and all(0 < n < total for n in stepped), (stepped, total)  # only the 4x4 stage was trained

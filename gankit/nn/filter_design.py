@@ -84,9 +84,7 @@ def jinc_lowpass(numtaps: int, cutoff: float, width: float, fs: float) -> np.nda
     return h / h.sum()
 
 
-def design_lowpass(
-    numtaps: int, cutoff: float, width: float, fs: float, radial: bool = False
-) -> np.ndarray | None:
+def design_lowpass(numtaps: int, cutoff: float, width: float, fs: float, radial: bool = False) -> np.ndarray | None:
     """`kaiser_lowpass` (1-D, applied separably) or `jinc_lowpass` (2-D) when `radial`; None for one tap."""
     if numtaps == 1:
         return None

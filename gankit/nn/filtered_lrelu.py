@@ -68,7 +68,12 @@ def filtered_lrelu(
 
 
 def filtered_lrelu_output_size(
-    size: int, up: int, down: int, pad: tuple[int, int], up_filter: torch.Tensor | None, down_filter: torch.Tensor | None
+    size: int,
+    up: int,
+    down: int,
+    pad: tuple[int, int],
+    up_filter: torch.Tensor | None,
+    down_filter: torch.Tensor | None,
 ) -> int:
     """The output size along one axis of `filtered_lrelu` for an input of `size` and padding (lo, hi)."""
     fu, fd = filter_size(up_filter)[0], filter_size(down_filter)[0]

@@ -11,7 +11,9 @@ def _response_1d(h: np.ndarray, freqs: np.ndarray, fs: float) -> np.ndarray:
     return np.abs(np.exp(-2j * np.pi * np.outer(freqs, n) / fs) @ h)
 
 
-@pytest.mark.parametrize(("numtaps", "cutoff", "width", "fs"), [(8, 2.0, 4.6, 16.0), (24, 8.0, 3.0, 64.0), (9, 3, 2, 12)])
+@pytest.mark.parametrize(
+    ("numtaps", "cutoff", "width", "fs"), [(8, 2.0, 4.6, 16.0), (24, 8.0, 3.0, 64.0), (9, 3, 2, 12)]
+)
 def test_kaiser_lowpass_equals_scipy_firwin(numtaps, cutoff, width, fs):
     """The windowed sinc is scipy's Kaiser firwin (same taps), including the StyleGAN3 size (4 taps per factor)."""
     expected = scipy.signal.firwin(numtaps, cutoff, width=width, fs=fs)

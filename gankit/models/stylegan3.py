@@ -288,8 +288,8 @@ class SynthesisNetwork(nn.Module):
         self.resolution, self.channels, self.w_dim, self.output_scale = resolution, channels, w_dim, output_scale
         self.specs = layer_schedule(resolution, channels, **schedule)
         num_layers, num_critical = len(self.specs) - 1, schedule.get("num_critical", 2)
-        self.input = FourierInput(w_dim, self.specs[0].channels, self.specs[0].size, self.specs[0].sampling_rate,
-                                  self.specs[0].cutoff)  # fmt: skip
+        first = self.specs[0]
+        self.input = FourierInput(w_dim, first.channels, first.size, first.sampling_rate, first.cutoff)
         self.layers = nn.ModuleList(
             AliasFreeLayer(
                 w_dim,

@@ -38,12 +38,13 @@ def _direct(x, bias, fu, fd, up, down, pad, gain, slope, clamp):
     [(2, 2, (3, 4, 3, 4), False, None), (4, 2, (5, 8, 6, 7), False, 0.5), (2, 2, (-1, 6, 5, 2), True, None)],
 )
 def test_filtered_lrelu_equals_direct_computation(up, down, pad, radial, clamp):
-    """The PyTorch composition equals explicit upsample/pad/filter/lrelu/filter/downsample, incl. 2-D (radial)
-    down filters, asymmetric and negative padding, and the clamp."""
+    """The PyTorch composition (polyphase upsampling for 1-D filters, upfirdn2d for 2-D) equals explicit
+    upsample/pad/filter/lrelu/filter/downsample, incl. 2-D (radial) filters, asymmetric and negative padding,
+    and the clamp."""
     rng = np.random.default_rng(0)
     x = rng.standard_normal((2, 3, 7, 6))
     bias = rng.standard_normal(3)
-    fu = kaiser_lowpass(4 * up, 2.0, 3.0, 8.0 * up)
+    fu = jinc_lowpass(4 * up, 2.0, 3.0, 8.0 * up) if radial else kaiser_lowpass(4 * up, 2.0, 3.0, 8.0 * up)
     fd = jinc_lowpass(4 * down, 3.0, 2.0, 16.0) if radial else kaiser_lowpass(4 * down, 3.0, 2.0, 16.0)
     expected = _direct(x, bias, fu, fd, up, down, pad, np.sqrt(2), 0.2, clamp)
     got = filtered_lrelu(

@@ -196,12 +196,8 @@ class AliasFreeLayer(nn.Module):
     ) -> None:
         super().__init__()
         self.is_torgb, self.conv_clamp, self.magnitude_ema_beta = is_torgb, conv_clamp, magnitude_ema_beta
-        self.in_size, self.out_size, self.c_in, self.c_out = (
-            spec_in.size,
-            spec_out.size,
-            spec_in.channels,
-            spec_out.channels,
-        )
+        self.in_size, self.out_size = spec_in.size, spec_out.size
+        self.c_in, self.c_out = spec_in.channels, spec_out.channels
         self.conv_kernel = 1 if is_torgb else conv_kernel
         self.affine = EqualizedLinear(w_dim, self.c_in, bias_init=1.0)
         self.weight = nn.Parameter(torch.randn(self.c_out, self.c_in, self.conv_kernel, self.conv_kernel))

@@ -1,11 +1,14 @@
 import json
 
 import pytest
+import torch
 from click.testing import CliRunner
 from PIL import Image
 
 from gankit.cli import main
 from gankit.config import load_config
+from gankit.train import checkpoint as ckpt
+from tests.conftest import train_run
 
 # One tick of 16 images at batch 8 (two steps; the first D step also runs lazy R1).
 SHORT = ["train.batch_size=8", "train.tick_kimg=0.016", "train.snapshot_ticks=1", "train.total_kimg=0.016"]
@@ -43,3 +46,24 @@ def test_paper_scale_preset_dry_run(preset, tmp_path):
     assert result.exit_code == 0, result.output
     assert "G: " in result.output and "game:     D -> D_r1 every 16 -> G" in result.output
     assert "dry run" in result.output and not run.exists()
+
+
+@pytest.mark.slow
+def test_resume_equals_uninterrupted_run_bit_for_bit(tmp_path):
+    """StyleGAN3's extra state (each layer's magnitude_ema, the Fourier input's frequencies, phases and
+    transform) travels in G's checkpoint, so N steps + resume + N steps equals 2N steps exactly."""
+    tiny = [*SHORT, "generator.num_layers=3", "generator.margin_size=2", "train.total_kimg=0.032"]
+    tiny += ["train.snapshot_ticks=2", "loss.r1_interval=3", "generator.mixing_prob=0.5"]
+    full = train_run(load_config("stylegan3-r-digits", tiny), tmp_path / "full")
+    half = [*tiny, "train.total_kimg=0.016"]
+    train_run(load_config("stylegan3-r-digits", half), tmp_path / "resumed")
+    resumed = train_run(
+        load_config("stylegan3-r-digits", tiny), tmp_path / "resumed", ckpt.resolve_checkpoint(tmp_path / "resumed")
+    )
+    assert resumed.step == full.step and resumed.nimg == full.nimg == 32
+    for name in ("G", "D"):
+        a, b = getattr(full, name).state_dict(), getattr(resumed, name).state_dict()
+        assert a.keys() == b.keys()
+        for k in a:
+            assert torch.equal(a[k], b[k]), f"{name}.{k} differs"
+    assert "synthesis.layers.0.magnitude_ema" in full.G.state_dict()

@@ -10,6 +10,8 @@ Three tables for docs/benchmarks.md, each row one preset trained from scratch in
 - unconditional: DCGAN, SNGAN, SAGAN, BigGAN (without labels) and the multi-scale D, all at 32x32,
   each trained for the same CPU time (--cpu-minutes of process time: a watcher thread asks the
   trainer to stop, which saves a checkpoint at that step); digits FID ratio and kimg reached.
+- stylegan: DCGAN, PGGAN, StyleGAN, StyleGAN2, StyleGAN3-T and -R, all at 32x32, at equal CPU time as
+  above (the 16x16 StyleGAN presets are run at 32x32 here).
 - stacked: DCGAN on stacked digits with and without PacGAN2 packing (D judges 2 samples at once,
   so G makes twice the batch), modes captured of 1,000 and KL to uniform on 26,000 samples
   (VEEGAN's protocol), beside the published Stacked-MNIST rows.
@@ -40,7 +42,9 @@ SECTIONS = {
     "conditional": "## Class-conditional digits (requested class, per-class FID)",
     "unconditional": "## Unconditional digits at equal CPU time (families)",
     "stacked": "## Stacked digits (modes of 1,000)",
+    "stylegan": "## PGGAN and the StyleGAN family on digits at equal CPU time",
 }
+EQUAL_CPU_SECTIONS = ("unconditional", "stylegan")
 NUM_SAMPLES = 1000
 STACKED_SAMPLES = 26_000
 SAMPLE_SEED = 123
@@ -78,6 +82,12 @@ JOBS = [
     Job("unconditional", "SAGAN", "sagan-digits"),
     Job("unconditional", "BigGAN (no labels)", "biggan-digits", ["data.conditional=false"]),
     Job("unconditional", "DCGAN + multi-scale D", "dcgan-digits-multiscale"),
+    Job("stylegan", "DCGAN", "dcgan-digits", DCGAN_32),
+    Job("stylegan", "PGGAN", "pggan-digits"),
+    Job("stylegan", "StyleGAN", "stylegan-digits", ["data.resolution=32"]),
+    Job("stylegan", "StyleGAN2", "stylegan2-digits", ["data.resolution=32"]),
+    Job("stylegan", "StyleGAN3-T", "stylegan3-t-digits"),
+    Job("stylegan", "StyleGAN3-R", "stylegan3-r-digits"),
     Job("stacked", "DCGAN", "dcgan-stacked-digits"),
     Job("stacked", "PacDCGAN2", "dcgan-stacked-digits", ["discriminator.pack=2", "train.batch_size=64"]),
 ]
@@ -173,7 +183,7 @@ def run_job(job: Job, out_root: Path, kimg: float | None, cpu_minutes: float | N
     cached = out / "benchmark.json"
     if cached.exists():
         return json.loads(cached.read_text())
-    cpu_seconds = cpu_minutes * 60 if job.section == "unconditional" and cpu_minutes else None
+    cpu_seconds = cpu_minutes * 60 if job.section in EQUAL_CPU_SECTIONS and cpu_minutes else None
     result = {"section": job.section, "row": job.row, "preset": job.preset, "overrides": job.overrides}
     result |= train(job, out, kimg, cpu_seconds)
     result |= score(job, out)
@@ -199,7 +209,7 @@ def table(section: str, results: list[dict]) -> str:
                 f"{r['class_ratio_mean']:.2f}x | {r['class_ratio_worst']:.2f}x ({r['class_ratio_worst_class']}) |"
             )
         return "\n".join(lines)
-    if section == "unconditional":
+    if section in EQUAL_CPU_SECTIONS:
         lines = [
             "| model | preset | CPU min | kimg reached | digits FID | ratio | confident |",
             "| --- | --- | ---: | ---: | ---: | ---: | ---: |",
@@ -222,7 +232,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--sections", default=",".join(SECTIONS))
     parser.add_argument("--kimg", type=float, help="training length of conditional and stacked rows (default: preset)")
-    parser.add_argument("--cpu-minutes", type=float, default=20.0, help="process CPU time of each unconditional row")
+    parser.add_argument("--cpu-minutes", type=float, default=20.0, help="process CPU time of each equal-time row")
     parser.add_argument("--jobs", type=int, default=2, help="rows trained at once, one thread each")
     parser.add_argument("--out", type=Path, default=ROOT / "runs" / "families")
     parser.add_argument("--quick", action="store_true", help="every row for 2 kimg (0.5 CPU min): a wiring check")

@@ -123,7 +123,8 @@ def docs_body(records: list[dict], results_path: Path, notes: str = "") -> str:
         "and upfirdn2d run their reference PyTorch paths and conv2d_gradfix falls back to torch's conv2d. "
         "One incompatibility with torch 2.13 had to be bridged in the driver, without editing the official "
         "files: its `misc.InfiniteSampler` passes the dataset to `torch.utils.data.Sampler.__init__`, which "
-        "takes no argument since torch 2.2 (TypeError: object.__init__() takes exactly one argument); the "
+        "defines no __init__ of its own in torch 2.13 (the data_source argument is gone), so the call fails "
+        "with TypeError: object.__init__() takes exactly one argument; the "
         "driver makes that call ignore its argument. Nothing else needed changing, and it printed no warning.",
         "",
         "| round | impl | sec/kimg (wall) | CPU s/kimg | CPU share | peak RSS (MB) |",

@@ -148,9 +148,7 @@ def parse_style_mix(text: str) -> tuple[list[int], list[int]]:
 @main.command()
 @click.option("--run", "run_path", required=True, type=click.Path(path_type=Path), help="Run or checkpoint folder.")
 @click.option("-n", "num", type=click.IntRange(1, 10_000), help="Number of samples in the grid.  [default: 64]")
-@click.option(
-    "--seed", default=0, show_default=True, type=SEED, help="Latent seed; the same seed gives the same images."
-)
+@click.option("--seed", type=SEED, help="Latent seed; the same seed gives the same images.  [default: 0]")
 @click.option("--truncation", default=1.0, show_default=True, type=click.FloatRange(0, 1), help="Truncation psi.")
 @click.option(
     "--truncation-cutoff",
@@ -189,7 +187,7 @@ def parse_style_mix(text: str) -> tuple[list[int], list[int]]:
 def sample(
     run_path: Path,
     num: int | None,
-    seed: int,
+    seed: int | None,
     truncation: float,
     truncation_cutoff: int | None,
     noise: str | None,
@@ -218,8 +216,8 @@ def sample(
             raise GankitError(f"--label {vector!r}: expected comma-separated numbers, e.g. 1,0,0.5") from None
     if (style_mix is None) != (crossover is None):
         raise GankitError("--style-mix and --crossover go together: e.g. --style-mix 1,2,3:4,5,6 --crossover 4")
-    if style_mix is not None and (num is not None or label is not None):
-        raise GankitError("--style-mix draws its own grid from its seeds; drop -n, --class and --label")
+    if style_mix is not None and (num is not None or seed is not None or label is not None):
+        raise GankitError("--style-mix draws its grid from its own seeds; drop -n, --seed, --class and --label")
     mix_seeds = parse_style_mix(style_mix) if style_mix is not None else None
     run = Run.load(run_path, device=pick_device(device))
 
@@ -236,7 +234,7 @@ def sample(
         return
 
     # Plain samples.
-    num = 64 if num is None else num
+    num, seed = 64 if num is None else num, 0 if seed is None else seed
     samples = run.sample(num, seed, truncation, label=label, truncation_cutoff=truncation_cutoff, noise=noise)
     if samples.ndim == 2:  # 2-D points: a scatter plot over the mixture's modes
         path = save_samples_picture(samples, out, open_dataset(run.cfg.data, progress=False))

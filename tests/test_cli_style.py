@@ -17,7 +17,12 @@ from tests.games.test_stylegan import TINY_SG2
 @pytest.fixture(scope="module")
 def sg2_run(tmp_path_factory):
     run = tmp_path_factory.mktemp("sg2") / "run"
-    train_run(load_config("stylegan2-digits", [*TINY_SG2, "train.total_kimg=0.008", "train.tick_kimg=0.008", "metrics.names=[]"]), run)
+    train_run(
+        load_config(
+            "stylegan2-digits", [*TINY_SG2, "train.total_kimg=0.008", "train.tick_kimg=0.008", "metrics.names=[]"]
+        ),
+        run,
+    )
     return run
 
 
@@ -66,7 +71,8 @@ def test_truncation_cutoff_and_noise_reach_the_samples(sg2_run, tmp_path):
         (["--style-mix", "1:2"], "--style-mix and --crossover go together"),
         (["--crossover", "2"], "--style-mix and --crossover go together"),
         (["--style-mix", "1:2", "--crossover", "4"], "crossover=4 is out of range: this generator has 4 style"),
-        (["--style-mix", "1:2", "--crossover", "1", "-n", "4"], "drop -n, --class and --label"),
+        (["--style-mix", "1:2", "--crossover", "1", "-n", "4"], "drop -n, --seed, --class and --label"),
+        (["--style-mix", "1:2", "--crossover", "1", "--seed", "3"], "drop -n, --seed"),
         (["--truncation-cutoff", "5"], "truncation_cutoff=5 is out of range"),
         (["--style-mix", "1,2,3", "--crossover", "1"], "expected ROW_SEEDS:COLUMN_SEEDS"),
     ],

@@ -115,15 +115,61 @@ def train(preset: str, out: Path | None, overrides: tuple[str, ...], resume: str
     log(f"      log in {run_dir / 'log.jsonl'}")
 
 
+def _seed_list(text: str, flag: str) -> list[int]:
+    """'1,2,5-7' -> [1, 2, 5, 6, 7]; GankitError naming `flag` on anything else."""
+    seeds = []
+    for part in text.split(","):
+        first, _, last = part.strip().partition("-")
+        if not first.isdigit() or (last and not last.isdigit()) or (last and int(last) < int(first)):
+            raise GankitError(
+                f"{flag} {text!r}: {part.strip()!r} is not a seed or an ascending range; expected seeds such as "
+                "1,2,3 or 1-3"
+            )
+        seeds += list(range(int(first), int(last or first) + 1))
+    if len(seeds) > 100 or max(seeds) > 2**63 - 1:
+        raise GankitError(f"{flag} {text!r}: at most 100 seeds per side, each at most 2**63 - 1")
+    return seeds
+
+
+def parse_style_mix(text: str) -> tuple[list[int], list[int]]:
+    """--style-mix ROWS:COLS ('1,2,3:4,5,6', ranges like 1-3 allowed) or A,B (one row, one column)."""
+    if ":" in text:
+        rows, _, cols = text.partition(":")
+        return _seed_list(rows, "--style-mix"), _seed_list(cols, "--style-mix")
+    seeds = _seed_list(text, "--style-mix")
+    if len(seeds) != 2 or "-" in text:
+        raise GankitError(
+            f"--style-mix {text!r}: expected ROW_SEEDS:COLUMN_SEEDS such as 1,2,3:4,5,6, or two seeds A,B "
+            "(one row seed and one column seed)"
+        )
+    return seeds[:1], seeds[1:]
+
+
 @main.command()
 @click.option("--run", "run_path", required=True, type=click.Path(path_type=Path), help="Run or checkpoint folder.")
-@click.option(
-    "-n", "num", default=64, show_default=True, type=click.IntRange(1, 10_000), help="Number of samples in the grid."
-)
-@click.option(
-    "--seed", default=0, show_default=True, type=SEED, help="Latent seed; the same seed gives the same images."
-)
+@click.option("-n", "num", type=click.IntRange(1, 10_000), help="Number of samples in the grid.  [default: 64]")
+@click.option("--seed", type=SEED, help="Latent seed; the same seed gives the same images.  [default: 0]")
 @click.option("--truncation", default=1.0, show_default=True, type=click.FloatRange(0, 1), help="Truncation psi.")
+@click.option(
+    "--truncation-cutoff",
+    type=click.IntRange(min=1),
+    metavar="L",
+    help="Mapping-network generators: truncate only the first L style layers (ws) [default: all].",
+)
+@click.option(
+    "--noise",
+    type=click.Choice(["const", "random", "none"]),
+    help="Mapping-network generators: the per-layer noise maps: const (fixed, the default), random "
+    "(fresh per sample, repeatable from the seed) or none.",
+)
+@click.option(
+    "--style-mix",
+    metavar="ROWS:COLS",
+    help="Mapping-network generators: a style-mixing grid instead of samples, e.g. 1,2,3:4,5,6 (row seeds : column "
+    "seeds; A,B for one of each). Each cell takes layers < L from its row seed and layers >= L from its column "
+    "seed; the sources fill the first row and column. Needs --crossover.",
+)
+@click.option("--crossover", type=int, metavar="L", help="With --style-mix: first layer taken from the column seeds.")
 @click.option("--out", required=True, type=click.Path(path_type=Path), help="Output grid (.png, .jpg or .webp).")
 @click.option("--device", default="cpu", show_default=True, type=click.Choice(["cpu", "cuda"]), help="Device.")
 @click.option(
@@ -140,20 +186,25 @@ def train(preset: str, out: Path | None, overrides: tuple[str, ...], resume: str
 )
 def sample(
     run_path: Path,
-    num: int,
-    seed: int,
+    num: int | None,
+    seed: int | None,
     truncation: float,
+    truncation_cutoff: int | None,
+    noise: str | None,
+    style_mix: str | None,
+    crossover: int | None,
     out: Path,
     device: str,
     label: int | None,
     vector: str | None,
 ) -> None:
-    """Write a grid of samples from a run's EMA generator."""
+    """Write a grid of samples (or a style-mixing grid) from a run's EMA generator."""
     from gankit.data import open_dataset
     from gankit.data.image_io import save_grid
     from gankit.run import Run
     from gankit.train.pictures import save_samples_picture
 
+    # Check the flags before loading the run.
     if out.suffix.lower() not in (".png", ".jpg", ".jpeg", ".webp") or out.is_dir():
         raise GankitError(f"--out {out}: expected an image file name ending in .png, .jpg or .webp")
     if label is not None and vector is not None:
@@ -163,8 +214,28 @@ def sample(
             label = [float(v) for v in vector.split(",")]
         except ValueError:
             raise GankitError(f"--label {vector!r}: expected comma-separated numbers, e.g. 1,0,0.5") from None
+    if (style_mix is None) != (crossover is None):
+        raise GankitError("--style-mix and --crossover go together: e.g. --style-mix 1,2,3:4,5,6 --crossover 4")
+    if style_mix is not None and (num is not None or seed is not None or label is not None):
+        raise GankitError("--style-mix draws its grid from its own seeds; drop -n, --seed, --class and --label")
+    mix_seeds = parse_style_mix(style_mix) if style_mix is not None else None
     run = Run.load(run_path, device=pick_device(device))
-    samples = run.sample(num, seed=seed, truncation=truncation, label=label)
+
+    # A style-mixing grid: the column sources on top, each row's source on its left.
+    if mix_seeds is not None:
+        mix = run.style_mix(*mix_seeds, crossover, truncation, truncation_cutoff, noise)
+        images, nrow = mix.grid()
+        path = save_grid(images, out, nrow=nrow)
+        rows, cols = mix.mixed.shape[:2]
+        click.echo(
+            f"style mixing {rows}x{cols}: layers < {crossover} from the rows, >= {crossover} of {run.G.num_ws} from "
+            f"the columns; {run.checkpoint} (kimg {run.kimg:.1f}) -> {path}"
+        )
+        return
+
+    # Plain samples.
+    num, seed = 64 if num is None else num, 0 if seed is None else seed
+    samples = run.sample(num, seed, truncation, label=label, truncation_cutoff=truncation_cutoff, noise=noise)
     if samples.ndim == 2:  # 2-D points: a scatter plot over the mixture's modes
         path = save_samples_picture(samples, out, open_dataset(run.cfg.data, progress=False))
     else:

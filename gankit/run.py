@@ -1,7 +1,9 @@
 """Open a finished or running run folder to sample from its EMA generator."""
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Literal
 
 import torch
 
@@ -10,8 +12,51 @@ from gankit.errors import CheckpointError, ConfigError
 from gankit.nets import build_generator
 from gankit.nn.resize import upsample_nearest
 from gankit.nn.truncation import truncated_normal
+from gankit.registry import GENERATORS
 from gankit.train import checkpoint as ckpt
 from gankit.train.conditioning import LabelSource
+
+NoiseMode = Literal["const", "random", "none"]
+NOISE_MODES = ("const", "random", "none")
+_NOISE_SEED_MIX = 0x9E3779B97F4A7C15  # odd 64-bit constant: decorrelates the noise seeds from the latent seeds
+
+
+def style_generator_names() -> list[str]:
+    """Registered generators with a mapping network (truncation in W, style mixing, noise inputs)."""
+    return [n for n in GENERATORS.names() if getattr(GENERATORS.get(n).build, "truncates_in_w", False)]
+
+
+def _noise_generator(seed: int, index: int) -> torch.Generator:
+    """The random stream of sample `index`'s noise maps for latent seed `seed` (CPU, so any device agrees)."""
+    return torch.Generator().manual_seed((seed * _NOISE_SEED_MIX + index + 1) % 2**64)
+
+
+@dataclass
+class StyleMix:
+    """A style-mixing grid (StyleGAN figure 3): row sources give the layers before the crossover, column
+    sources the layers from it on.
+
+    Attributes:
+        row_images: [R, C, H, W], the images of the row seeds.
+        col_images: [K, C, H, W], the images of the column seeds.
+        mixed: [R, K, C, H, W]; mixed[i, j] takes ws[:crossover] from row seed i and ws[crossover:] from
+            column seed j.
+        crossover: the first layer taken from the column seeds.
+    """
+
+    row_images: torch.Tensor
+    col_images: torch.Tensor
+    mixed: torch.Tensor
+    crossover: int
+
+    def grid(self) -> tuple[torch.Tensor, int]:
+        """(images [(R+1) * (K+1), C, H, W], K+1 per row): a blank (white) corner, the column sources
+        along the top, each row's source at its left, then its mixes."""
+        num_cols = self.mixed.shape[1]
+        corner = torch.ones_like(self.col_images[:1])
+        top = torch.cat([corner, self.col_images])  # [K+1, C, H, W]
+        rows = torch.cat([self.row_images[:, None], self.mixed], dim=1)  # [R, K+1, C, H, W]
+        return torch.cat([top, rows.flatten(0, 1)]), num_cols + 1
 
 
 class Run:
@@ -120,6 +165,32 @@ class Run:
             raise ConfigError(f"--label {label!r} has a non-finite value")
         return vector.expand(n, -1).clone()
 
+    def _style_generator(self, what: str) -> torch.nn.Module:
+        """G when it has a mapping network; else a ConfigError naming `what` and the generators that have one."""
+        if not getattr(self.G, "truncates_in_w", False):
+            raise ConfigError(
+                f"{what} needs a generator with a mapping network, but this run's generator.name="
+                f"'{self.cfg.generator.name}' has none; generators that support it: "
+                f"{', '.join(style_generator_names())}"
+            )
+        return self.G
+
+    def _check_style_options(self, truncation_cutoff: int | None, noise: str | None) -> None:
+        """Validate truncation_cutoff and noise against G (only style-based generators take them)."""
+        if truncation_cutoff is not None:
+            G = self._style_generator(f"truncation_cutoff={truncation_cutoff}")
+            if isinstance(truncation_cutoff, bool) or not isinstance(truncation_cutoff, int):
+                raise ConfigError(f"truncation_cutoff={truncation_cutoff!r} must be a whole number of layers")
+            if not 1 <= truncation_cutoff <= G.num_ws:
+                raise ConfigError(
+                    f"truncation_cutoff={truncation_cutoff} is out of range: this generator has {G.num_ws} style "
+                    f"layers (ws), so pick 1..{G.num_ws} (layers before the cutoff are truncated)"
+                )
+        if noise is not None:
+            self._style_generator(f"noise='{noise}'")
+            if noise not in NOISE_MODES:
+                raise ConfigError(f"noise={noise!r} is not known; choices: {', '.join(NOISE_MODES)}")
+
     @torch.no_grad()
     def sample(
         self,
@@ -128,22 +199,50 @@ class Run:
         truncation: float = 1.0,
         batch_size: int = 256,
         label: int | Sequence[float] | None = None,
+        truncation_cutoff: int | None = None,
+        noise: NoiseMode | None = None,
     ) -> torch.Tensor:
         """n images [n, C, H, W] in [-1, 1] at data.resolution, the same for the same seed whatever the batch size.
 
         A class-conditional run draws class `label`, or every class in turn when `label` is None; a
         label-vector run draws vector `label`, or the run's saved label vectors in turn. A progressively
         grown G that stopped below the final resolution is upsampled to it (see `growth_note`).
+
+        Args:
+            n: number of samples.
+            seed: latent seed.
+            truncation: psi in [0, 1]; in W (towards the average w) for generators with a mapping network,
+                else towards the mean latent.
+            batch_size: samples per forward pass (does not change the images).
+            label: class or label vector for conditional runs.
+            truncation_cutoff: mapping-network generators only: truncate the first this many ws (of G.num_ws);
+                None truncates all.
+            noise: mapping-network generators only: "const" (the fixed noise maps; the default), "random"
+                (fresh maps per sample, drawn from `seed` and the sample's index, so still repeatable) or "none".
+
+        Raises:
+            ConfigError: for a truncation_cutoff or noise on a generator without a mapping network, or out of range.
         """
         if not isinstance(n, int) or n < 1:
             raise ValueError(f"n must be a positive number of samples, got {n!r}")
+        self._check_style_options(truncation_cutoff, noise)
         w_space = getattr(self.G, "truncates_in_w", False)  # mapping-network generators truncate w, not z
         z = self.latents(n, seed, 1.0 if w_space else truncation)
         kwargs = {"truncation_psi": truncation} if w_space else {}
+        if truncation_cutoff is not None:
+            kwargs["truncation_cutoff"] = truncation_cutoff
+        if noise is not None:
+            kwargs["noise_mode"] = noise
         c = self.labels(n, label)
+
+        # Random noise: one sample per call, each with its own stream, so no sample depends on the batch.
+        if noise == "random":
+            batch_size = 1
         chunks = []
         for i in range(0, n, batch_size):
             inputs = [z[i : i + batch_size]] + ([c[i : i + batch_size].to(self.device)] if c is not None else [])
+            if noise == "random":
+                kwargs["generator"] = _noise_generator(seed, i)
             chunks.append(self.G(*inputs, **kwargs))
         img = torch.cat(chunks)
         if img.ndim == 4 and img.shape[-1] < self.cfg.data.resolution:
@@ -158,3 +257,77 @@ class Run:
             return None
         note = f"G was still growing at this checkpoint: at {self.G.growth_summary()}, not yet {final}x{final} alone"
         return note + (f"; its {res}x{res} images are upsampled to {final}x{final}" if res < final else "")
+
+    @torch.no_grad()
+    def style_mix(
+        self,
+        row_seeds: Sequence[int],
+        col_seeds: Sequence[int],
+        crossover: int,
+        truncation: float = 1.0,
+        truncation_cutoff: int | None = None,
+        noise: NoiseMode | None = None,
+    ) -> StyleMix:
+        """Style mixing (StyleGAN section 3.1, figure 3): each row seed's ws before layer `crossover`, each
+        column seed's from it on.
+
+        Seed s is the latent of `sample(1, seed=s)`, so the source images equal those samples. Layers come
+        in pairs per resolution from 4x4 up: a small crossover takes only the coarse styles (pose, shape)
+        from the rows, a large one all but the finest (colour, texture).
+
+        Args:
+            row_seeds: latent seeds of the rows (R of them).
+            col_seeds: latent seeds of the columns (K of them).
+            crossover: the first layer taken from the column seeds, in 1..G.num_ws - 1.
+            truncation, truncation_cutoff: truncation in W of every latent, as in `sample`.
+            noise: as in `sample`; with "random" a mixed image keeps its row seed's noise.
+
+        Returns:
+            StyleMix with row_images [R, C, H, W], col_images [K, C, H, W] and mixed [R, K, C, H, W] in [-1, 1].
+
+        Raises:
+            ConfigError: when G has no mapping network, a seed list is empty or crossover is out of range.
+        """
+        G = self._style_generator("style mixing")
+        self._check_style_options(truncation_cutoff, noise)
+        if not 0 <= truncation <= 1:  # also rejects NaN
+            raise ConfigError(f"truncation={truncation} must be in [0, 1]")
+        row_seeds, col_seeds = list(row_seeds), list(col_seeds)
+        for name, seeds in (("row_seeds", row_seeds), ("col_seeds", col_seeds)):
+            if not seeds or not all(isinstance(s, int) and not isinstance(s, bool) and s >= 0 for s in seeds):
+                raise ConfigError(f"{name}={seeds!r}: expected a non-empty list of seeds (whole numbers >= 0)")
+        if isinstance(crossover, bool) or not isinstance(crossover, int) or not 1 <= crossover < G.num_ws:
+            raise ConfigError(
+                f"crossover={crossover!r} is out of range: this generator has {G.num_ws} style layers (ws 0.."
+                f"{G.num_ws - 1}), so pick 1..{G.num_ws - 1} (layers before it come from the row seeds)"
+            )
+
+        # Map every seed's latent to ws, truncated as in `sample`.
+        def map_seeds(seeds: list[int]) -> torch.Tensor:
+            z = torch.cat([self.latents(1, seed) for seed in seeds])  # [S, z_dim]
+            return G.mapping(z, truncation, truncation_cutoff)  # [S, num_ws, w_dim]
+
+        ws_rows, ws_cols = map_seeds(row_seeds), map_seeds(col_seeds)
+        num_rows, num_cols = len(row_seeds), len(col_seeds)
+        ws_mixed = ws_rows[:, None].repeat(1, num_cols, 1, 1)  # [R, K, num_ws, w_dim]
+        ws_mixed[:, :, crossover:] = ws_cols[None, :, crossover:]
+
+        # Synthesize one image per call when noise is random (each with its row seed's stream), else batched.
+        def synthesize(ws: torch.Tensor, seeds: list[int]) -> torch.Tensor:
+            if noise != "random":
+                kwargs = {} if noise is None else {"noise_mode": noise}
+                return torch.cat([G.synthesis(chunk, **kwargs) for chunk in ws.split(256)]).cpu()
+            return torch.cat(
+                [
+                    G.synthesis(w[None], noise_mode="random", generator=_noise_generator(s, 0))
+                    for w, s in zip(ws, seeds, strict=True)
+                ]
+            ).cpu()
+
+        mixed = synthesize(ws_mixed.flatten(0, 1), [s for s in row_seeds for _ in range(num_cols)])
+        return StyleMix(
+            row_images=synthesize(ws_rows, row_seeds),
+            col_images=synthesize(ws_cols, col_seeds),
+            mixed=mixed.reshape(num_rows, num_cols, *mixed.shape[1:]),  # [R*K, C, H, W] -> [R, K, C, H, W]
+            crossover=crossover,
+        )

@@ -46,13 +46,19 @@ class MappingNetwork(nn.Module):
         self.register_buffer("w_avg", torch.zeros(w_dim))
 
     def forward(
-        self, z: torch.Tensor, truncation_psi: float = 1.0, truncation_cutoff: int | None = None
+        self,
+        z: torch.Tensor,
+        truncation_psi: float = 1.0,
+        truncation_cutoff: int | None = None,
+        update_w_avg: bool = True,
     ) -> torch.Tensor:
-        """ws [N, num_ws, w_dim]; in training mode also moves w_avg towards the batch mean of w."""
+        """ws [N, num_ws, w_dim]; in training mode (and with `update_w_avg`) also moves w_avg towards the
+        batch mean of w. The second latent of style mixing passes update_w_avg=False, so w_avg moves once
+        per generator call, at the rate w_avg_beta says."""
         w = self.layers(normalize_2nd_moment(z))  # [N, w_dim]
 
         # Track the average w while training; truncation pulls towards it.
-        if self.training:
+        if self.training and update_w_avg:
             with torch.no_grad():
                 self.w_avg.copy_(w.detach().mean(dim=0).lerp(self.w_avg, self.w_avg_beta))
         ws = w.unsqueeze(1).repeat(1, self.num_ws, 1)  # [N, w_dim] -> [N, num_ws, w_dim]
@@ -62,8 +68,14 @@ class MappingNetwork(nn.Module):
 
 
 def truncate(ws: torch.Tensor, w_avg: torch.Tensor, psi: float, cutoff: int | None = None) -> torch.Tensor:
-    """w_avg + psi * (ws - w_avg) on the first `cutoff` layers (all when None) of ws [N, num_ws, w_dim]."""
+    """w_avg + psi * (ws - w_avg) on the first `cutoff` layers (all when None) of ws [N, num_ws, w_dim].
+
+    Raises:
+        ValueError: when cutoff is not in [1, num_ws].
+    """
     cutoff = ws.shape[1] if cutoff is None else cutoff
+    if not 1 <= cutoff <= ws.shape[1]:
+        raise ValueError(f"truncation cutoff {cutoff} is out of range; expected 1..{ws.shape[1]} (the number of ws)")
     layer = torch.arange(ws.shape[1], device=ws.device).reshape(1, -1, 1)
     return torch.where(layer < cutoff, w_avg.lerp(ws, psi), ws)
 
@@ -116,7 +128,8 @@ class StyleBasedGenerator(nn.Module):
         if self.training and self.mixing_prob > 0 and ws.shape[1] > 1:
             gen_device = generator.device if generator is not None else z.device
             z_other = torch.randn(z.shape, generator=generator, device=gen_device).to(z.device, z.dtype)
-            ws = mix_styles(ws, self.mapping(z_other, truncation_psi, truncation_cutoff), self.mixing_prob, generator)
+            ws_other = self.mapping(z_other, truncation_psi, truncation_cutoff, update_w_avg=False)
+            ws = mix_styles(ws, ws_other, self.mixing_prob, generator)
         return ws
 
     def forward(

@@ -82,18 +82,35 @@ def test_sample_truncates_in_w(tmp_path):
     torch.testing.assert_close(run.sample(4, seed=1, batch_size=3), run.sample(4, seed=1, batch_size=4))
 
 
-def test_paper_scale_preset_dry_run(tmp_path):
-    """stylegan2-ffhq256 validates and builds its 256x256 networks (checked with --dry-run, no training)."""
+SG2_GAME = "D -> D_r1 every 16 -> G -> G_pl every 4"
+
+
+@pytest.mark.parametrize(
+    ("preset", "game", "params"),
+    [
+        # Parameter counts of the official StyleGAN2-ADA networks of the same configuration (counted with its
+        # Generator and Discriminator classes; see docs/benchmarks.md), so the layouts match layer for layer.
+        ("stylegan2-ffhq256", SG2_GAME, ("30,034,338", "28,864,129")),
+        ("stylegan2-ffhq1024", SG2_GAME, ("30,370,060", "29,012,513")),
+        ("stylegan-ffhq1024", "D -> D_r1 every 16 -> G", None),
+    ],
+)
+def test_paper_scale_preset_dry_run(preset, game, params, tmp_path):
+    """Each paper-scale preset validates and builds its full-size networks (checked with --dry-run, no training)."""
+    resolution = load_config(preset, ["data.path=unused"]).data.resolution
     images = tmp_path / "faces"
     images.mkdir()
     for i in range(4):
-        Image.new("RGB", (256, 256), (40 * i, 90, 160)).save(images / f"{i}.png")
+        Image.new("RGB", (resolution, resolution), (40 * i, 90, 160)).save(images / f"{i}.png")
     run = tmp_path / "dry"
-    args = ["train", "--preset", "stylegan2-ffhq256", "--out", str(run), "--dry-run", "--set", f"data.path={images}"]
-    args += ["--set", "train.batch_size=4"]  # the preset's 64 exceeds these 4 images
+    args = ["train", "--preset", preset, "--out", str(run), "--dry-run", "--set", f"data.path={images}"]
+    args += ["--set", "train.batch_size=4"]  # the presets' 32 or 64 exceed these 4 images
     result = CliRunner().invoke(main, args)
     assert result.exit_code == 0, result.output
-    assert "G: " in result.output and "game:     D -> D_r1 every 16 -> G -> G_pl every 4" in result.output
+    assert f"4 images, 3x{resolution}x{resolution}" in result.output
+    assert "G: " in result.output and f"game:     {game}" in result.output
+    if params is not None:
+        assert f"G: {params[0]} parameters" in result.output and f"D: {params[1]} parameters" in result.output
     assert "dry run" in result.output and not run.exists()
 
 

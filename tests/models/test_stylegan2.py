@@ -73,6 +73,15 @@ def test_w_avg_tracks_w_in_training_mode_only():
     assert torch.equal(G.mapping.w_avg, w_avg)
 
 
+def test_w_avg_moves_once_per_training_call_even_when_mixing():
+    """Regression: the style-mixing latent also updated w_avg, so it moved twice per call (decay beta**2)."""
+    G = tiny_g(8, mixing_prob=1.0)
+    z = torch.randn(8, 16)
+    G(z, generator=torch.Generator().manual_seed(0))
+    w = G.mapping.eval()(z)[:, 0]  # eval: no update
+    torch.testing.assert_close(G.mapping.w_avg, (1 - G.mapping.w_avg_beta) * w.mean(dim=0))
+
+
 def test_truncation_psi_one_is_identity_and_zero_gives_the_average_w_image():
     G = tiny_g(8).train()
     G(torch.randn(64, 16))  # fill w_avg

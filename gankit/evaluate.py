@@ -1,30 +1,38 @@
-"""`gankit eval`: metrics of a run's EMA generator, printed and appended to the run's metrics.jsonl.
+"""`gankit eval`: metrics between a generated and a real set, printed as a table and appended to metrics.jsonl.
 
-The real set is the digits test split. Features are extracted once per set and shared by all requested metrics
-(FID, KID, IS, precision/recall, density/coverage; see `gankit.metrics.catalog`). Every record carries its
-provenance (`gankit.metrics.provenance`): feature network and weight hash, preprocessing, both sample counts, the
-real set, the settings, seed, gankit version and checkpoint, and a name carrying the sample count (fid1k_digits).
+Either side is a source string (`gankit.metrics.sources`): a run folder (N samples of its EMA generator), an image
+folder, a zip, a built-in split, or a statistics file. `evaluate_run` is the `--run` shorthand: the run against its
+dataset's test split (the digits) or its training images (folders). Features are extracted once per set and shared
+by all requested metrics (`gankit.metrics.catalog`); the real set's FID statistics are cached
+(`gankit.metrics.stats_file`). Every record carries its provenance (`gankit.metrics.provenance`): feature network
+and weight hash, preprocessing, both sample counts and sets, the settings, seed, gankit version and snapshot, and a
+name carrying the sample count (fid1k_digits).
 
-The digits FID is reported next to its reference, the FID of an equally large subset of the real train split
-against the test split with the same network, so that the bias of a finite sample count cancels in the ratio: a
-generator as good as the data would score a ratio near 1.
+With `builtin:digits-test` as the real set and a run as the generated one, the FID is reported next to its
+reference, the FID of an equally large subset of the train split against the test split with the same network, so
+that the bias of a finite sample count cancels in the ratio: a generator as good as the data scores near 1.
 """
 
 import json
 import time
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import torch
 
-from gankit.data.digits import load_digits_dataset
+import gankit
 from gankit.errors import ConfigError
 from gankit.metrics.catalog import NEEDS_PROBS, FeatureSets
 from gankit.metrics.digits_net import load_digits_net
 from gankit.metrics.feature_nets import extract, has_classifier
-from gankit.metrics.provenance import provenance, record_name
+from gankit.metrics.fid import feature_stats
+from gankit.metrics.provenance import feature_fields, record_name
+from gankit.metrics.sources import Source, load_data_set, parse_source
 from gankit.metrics.stacked_modes import DEFAULT_SAMPLES, mode_stats, triple_modes
+from gankit.metrics.stats_file import cache_path, check_same_features, load_stats, read_cached, save_stats
 from gankit.registry import FEATURE_NETS, METRICS
 from gankit.run import Run
 from gankit.train.stats import JsonlWriter
@@ -32,6 +40,21 @@ from gankit.train.stats import JsonlWriter
 CONFIDENT = 0.9  # softmax probability above which a sample counts as a recognisable digit
 REFERENCE_SEED = 0
 RESULT_KEYS = ("value", "std", "reference", "ratio", "precision", "recall", "density", "coverage")
+STATS_ONLY = {"fid"}  # metrics a statistics file (mean and covariance, no features) can serve
+
+
+@dataclass
+class _Side:
+    """One evaluated set: its source, features or statistics, and how records describe it."""
+
+    source: Source
+    run: Run | None = None
+    feats: np.ndarray | None = None
+    probs: np.ndarray | None = None
+    stats: tuple[np.ndarray, np.ndarray] | None = None
+    meta: dict[str, Any] | None = None
+    description: str = ""
+    count: int | None = None
 
 
 def _digits_classes(probs: np.ndarray) -> dict:
@@ -46,22 +69,254 @@ def _digits_classes(probs: np.ndarray) -> dict:
     }
 
 
-def _feature_sets(run: Run, net: torch.nn.Module, names: list[str], num_samples: int, seed: int, digits: bool):
-    """Features of the test split, the samples, and (for FID) a train subset as large as the generated set."""
-    cfg = run.cfg
-    test = load_digits_dataset("test", cfg.data.resolution, cfg.data.channels)
-    fake_img = run.sample(num_samples, seed=seed)
-    with_probs = bool(NEEDS_PROBS & set(names)) or (digits and "fid" in names)
-    fake, probs = extract(net, fake_img, with_probs=with_probs)
-    real, _ = extract(net, test.images)
-    reference, ref_note = None, None
-    if "fid" in names:
-        train = load_digits_dataset("train", cfg.data.resolution, cfg.data.channels)
-        n_ref = min(num_samples, len(train))
-        ref_idx = torch.randperm(len(train), generator=torch.Generator().manual_seed(REFERENCE_SEED))[:n_ref]
-        reference, _ = extract(net, train.images[ref_idx])
-        ref_note = f"digits train split, {n_ref} images (seed {REFERENCE_SEED})"
-    return FeatureSets(real, fake, probs, reference), f"digits test split ({len(test)} images)", ref_note
+def _check_sources(names: list[str], fake: _Side, real: _Side) -> None:
+    """Refuse metrics that the sources cannot serve, naming the metric, the source and what to pass instead."""
+    for side, flag in ((fake, "--fake"), (real, "--real")):
+        if side.source.kind == "stats" and set(names) - STATS_ONLY:
+            bad = ",".join(sorted(set(names) - STATS_ONLY))
+            raise ConfigError(
+                f"--metrics {bad} needs features of both sets, but {flag} {side.source.text} is a statistics file "
+                "(mean and covariance only); use --metrics fid with it, or pass the images instead"
+            )
+        if side.run is not None and side.run.cfg.data.source in ("ring8", "grid25"):
+            raise ConfigError(
+                f"{flag} {side.source.text} is a run on 2-D points (data.source='{side.run.cfg.data.source}'); "
+                "image metrics do not apply to it, use the toy-mode statistics in its log instead"
+            )
+
+
+def _net_key(features: str | None, fake: _Side, real: _Side) -> str:
+    """--features, else a statistics file's network, else a run's metrics.feature_net, else digits or inception."""
+    if features:
+        return features
+    for side in (fake, real):
+        if side.meta is not None and side.meta.get("feature_net_key"):
+            return side.meta["feature_net_key"]
+    for side in (fake, real):
+        if side.run is not None:
+            return side.run.cfg.metrics.feature_net
+    return "digits" if "builtin" in (fake.source.kind, real.source.kind) else "inception"
+
+
+def _decode_size(net: torch.nn.Module, fake: _Side, real: _Side, kind: str) -> tuple[int, int]:
+    """Resolution and channels that data sets are decoded at: a run's, else the built-in 32, else the network's."""
+    for side in (fake, real):
+        if side.run is not None:
+            return side.run.cfg.data.resolution, side.run.cfg.data.channels
+    if kind == "builtin":
+        return 32, 1
+    return net.resolution, net.channels
+
+
+def _fill_side(side: _Side, flag: str, ctx: dict[str, Any]) -> Iterator[str]:
+    """Give `side` features (or statistics), probabilities when asked, a description and a count."""
+    net, with_probs, batch, progress = ctx["net"], ctx["with_probs"] and flag == "--fake", ctx["batch"], ctx["progress"]
+    if side.source.kind == "stats":
+        side.stats = side.stats or load_stats(side.source.path)[:2]
+        side.count = side.meta.get("count") if side.meta else None
+        side.description = f"statistics {side.source.path.name}" + (f" of {side.meta['dataset']}" if side.meta else "")
+        return
+    if side.run is not None:
+        n = ctx["num_samples"] or side.run.cfg.metrics.num_samples
+        images = side.run.sample(n, seed=ctx["seed"], batch_size=batch)
+        side.feats, side.probs = extract(net, images, batch, with_probs, progress=progress, desc=f"{flag} features")
+        side.description = f"{side.source.text} ({side.run.checkpoint.name}, kimg {side.run.kimg:.1f}), {n} samples"
+        side.count = n
+        return
+    resolution, channels = _decode_size(net, ctx["fake"], ctx["real"], side.source.kind)
+    data = load_data_set(side.source, resolution, channels, progress)
+    side.description, side.count = data.description, len(data.images)
+    meta = {**ctx["features"], "dataset": data.description, "dataset_sha256": data.content_sha256}
+    meta.update(resolution=resolution, channels=channels, count=side.count)
+    cached = cache_path(ctx["stats_dir"], meta) if ctx["stats_dir"] else None
+    if cached is not None and not ctx["needs_feats"] and not with_probs:
+        side.stats = read_cached(cached, meta)
+        if side.stats is not None:
+            yield f"{flag}: statistics from the cache, {cached}"
+            return
+    side.feats, side.probs = extract(net, data.images, batch, with_probs, progress=progress, desc=f"{flag} features")
+    if cached is not None and not cached.exists():
+        save_stats(cached, *feature_stats(side.feats), meta)
+        yield f"{flag}: statistics cached in {cached}"
+
+
+def _check_stats_sides(fake: _Side, real: _Side, features: dict[str, Any] | None) -> Iterator[str]:
+    """Check that statistics files share the feature space of the network (or of each other); warn on foreign ones."""
+    for side, flag in ((fake, "--fake"), (real, "--real")):
+        if side.source.kind != "stats":
+            continue
+        if side.meta is None:
+            yield (
+                f"warning: {flag} {side.source.text} carries no gankit metadata (another tool wrote it); its feature "
+                "network and preprocessing cannot be checked, so the FID is only meaningful if they match"
+            )
+        elif features is not None:
+            check_same_features(side.meta, features, side.source.text, f"feature network '{features['feature_net']}'")
+    if fake.meta is not None and real.meta is not None:
+        check_same_features(fake.meta, real.meta, fake.source.text, real.source.text)
+
+
+def evaluate(
+    fake: str,
+    real: str,
+    names: list[str] | None = None,
+    num_samples: int | None = None,
+    seed: int = 123,
+    device: str | torch.device = "cpu",
+    features: str | None = None,
+    inception_weights: str | Path | None = None,
+    batch_size: int = 64,
+    log_path: str | Path | None = None,
+    stats_dir: str | Path | None = None,
+    progress: bool = True,
+) -> Iterator[str]:
+    """Compute `names` between a generated and a real source, append the records, and yield printable lines.
+
+    Args:
+        fake: the generated set, a source string (see `gankit.metrics.sources.FORMS`).
+        real: the real set, a source string.
+        names: metric registry names (fid, kid, is, pr, dc); default: a run's metrics.names, else fid.
+        num_samples: samples drawn from a run source (default: its metrics.num_samples).
+        seed: latent seed of the samples drawn from runs.
+        device: where generators and the feature network run.
+        features: feature network registry name (default: see `_net_key`).
+        inception_weights: the Inception weight file (default: metrics.inception_weights, then ~/.cache/gankit).
+        batch_size: images per generator and feature-network forward pass (results do not depend on it).
+        log_path: the metrics.jsonl to append to; default: the fake (else real) run's, else none.
+        stats_dir: the statistics cache folder; None turns the cache off.
+        progress: show progress bars on a terminal.
+
+    Raises:
+        ConfigError: for an unknown metric, network or source, or a metric the sources cannot serve.
+        ProvenanceError: when statistics were made in another feature space than the one in use.
+    """
+    # Recognise both sources, open runs and statistics files, and validate the metrics before any work.
+    sides = {}
+    for flag, text in (("--fake", fake), ("--real", real)):
+        source = parse_source(text, flag)
+        side = _Side(source, run=Run.load(source.path, device=device) if source.kind == "run" else None)
+        if source.kind == "stats":
+            *stats, side.meta = load_stats(source.path)
+            side.stats = tuple(stats)
+        sides[flag] = side
+    fake_side, real_side = sides["--fake"], sides["--real"]
+    a_run = fake_side.run or real_side.run
+    names = names or (list(a_run.cfg.metrics.names) if a_run else ["fid"])
+    entries = {name: METRICS.get(name, key="--metrics") for name in names}
+    _check_sources(names, fake_side, real_side)
+
+    # Build the feature network, unless both sides are statistics.
+    net, net_key, fields = None, _net_key(features, fake_side, real_side), None
+    if not (fake_side.source.kind == real_side.source.kind == "stats"):
+        build = FEATURE_NETS.get(net_key, key="--features").build
+        weights = inception_weights or (a_run.cfg.metrics.inception_weights if a_run else None)
+        net = build(device, weights if net_key == "inception" else None)
+        fields = feature_fields(net, net_key)
+        if NEEDS_PROBS & set(names) and not has_classifier(net):
+            raise ConfigError(f"--metrics is needs class probabilities, but feature network '{net_key}' has none")
+    yield from _check_stats_sides(fake_side, real_side, fields)
+    if fields is None:
+        known = fake_side.meta or real_side.meta or {}
+        fields = {k: known.get(k, "unknown") for k in ("feature_net", "feature_net_key", "feature_net_sha256")}
+        fields["preprocessing"] = known.get("preprocessing", "unknown")
+
+    # Extract features once per set for all metrics (statistics from the cache when FID alone is asked).
+    start = time.perf_counter()
+    digits_fid = net_key == "digits" and "fid" in names and fake_side.run is not None
+    ctx = {
+        "net": net,
+        "features": fields,
+        "with_probs": bool(NEEDS_PROBS & set(names)) or digits_fid,
+        "needs_feats": bool(set(names) - STATS_ONLY),
+        "num_samples": num_samples,
+        "seed": seed,
+        "batch": batch_size,
+        "progress": progress,
+        "stats_dir": stats_dir,
+        "fake": fake_side,
+        "real": real_side,
+    }
+    yield from _fill_side(fake_side, "--fake", ctx)
+    yield from _fill_side(real_side, "--real", ctx)
+    reference, ref_note = _reference(fake_side, real_side, net, names, batch_size)
+    sets = FeatureSets(
+        real=real_side.feats,
+        fake=fake_side.feats,
+        fake_probs=fake_side.probs,
+        reference=reference,
+        real_stats=real_side.stats,
+        fake_stats=fake_side.stats,
+    )
+    extract_seconds = round(time.perf_counter() - start, 2)
+
+    # Compute each metric, write its record and collect the table.
+    run = fake_side.run
+    common = {**fields, "num_gen": fake_side.count, "num_real": real_side.count, "real_set": real_side.description}
+    common.update(fake_set=fake_side.description, seed=seed if run is not None else None)
+    common.update(checkpoint=str(run.checkpoint) if run else None, snapshot=run.checkpoint.name if run else None)
+    common.update(kimg=run.kimg if run else None, extract_seconds=extract_seconds)
+    common["gankit_version"] = gankit.__version__
+    log_file = Path(log_path) if log_path else (Path(a_run.path) / "metrics.jsonl" if a_run else None)
+    writer = JsonlWriter(log_file) if log_file else None
+    records = []
+    for name, entry in entries.items():
+        start = time.perf_counter()
+        results, settings = entry.build(sets, entry.options())
+        rec = {"metric": name, "name": record_name(name, fake_side.count or 0, net_key), **results, **common}
+        rec.update(settings=settings, result_keys=[k for k in RESULT_KEYS if k in results])
+        if name == "fid" and ref_note:
+            rec["reference_set"] = ref_note
+        rec.update(seconds=round(time.perf_counter() - start, 2), time=time.strftime("%Y-%m-%dT%H:%M:%S"))
+        records.append(rec)
+    if digits_fid:
+        rec = {
+            "metric": "digits_classes",
+            "name": f"digits_classes{fake_side.count}",
+            **_digits_classes(sets.fake_probs),
+        }
+        if run.num_classes:  # a conditional run: how often the classifier sees the class that was asked for
+            asked = run.labels(fake_side.count).numpy()
+            rec["requested_class_share"] = float((sets.fake_probs.argmax(axis=1) == asked).mean())
+        rec.update(common, time=time.strftime("%Y-%m-%dT%H:%M:%S"))
+        records.append(rec)
+    for rec in records:
+        if writer:
+            writer.write(rec)
+        if "warning" in rec:
+            yield f"warning: {rec['warning']}"
+    yield from format_table(records)
+    yield f"records appended to {log_file}" if log_file else "records not written (no run involved; pass --log FILE)"
+
+
+def _reference(fake: _Side, real: _Side, net, names: list[str], batch_size: int):
+    """Features of a digits train-split subset as large as the generated set (FID's reference), or None."""
+    if "fid" not in names or real.source.text != "builtin:digits-test" or fake.run is None:
+        return None, None
+    from gankit.data.digits import load_digits_dataset
+
+    cfg = fake.run.cfg
+    train = load_digits_dataset("train", cfg.data.resolution, cfg.data.channels)
+    n_ref = min(fake.count, len(train))
+    ref_idx = torch.randperm(len(train), generator=torch.Generator().manual_seed(REFERENCE_SEED))[:n_ref]
+    reference, _ = extract(net, train.images[ref_idx], batch_size, progress=False)
+    return reference, f"digits train split, {n_ref} images (seed {REFERENCE_SEED})"
+
+
+def real_source_of(run: Run) -> str:
+    """The real set `--run` compares a run with: the digits test split, or the run's training folder or zip.
+
+    Raises:
+        ConfigError: for data without a real image set to compare with (2-D points).
+    """
+    data = run.cfg.data
+    if data.source == "digits":
+        return "builtin:digits-test"
+    if data.source == "folder" and data.path:
+        return data.path
+    raise ConfigError(
+        f"gankit eval --run: this run uses '{data.source}', which has no real image set to compare with; "
+        f"pass --fake {run.path} --real SRC with images, or read the toy-mode statistics in its log"
+    )
 
 
 def evaluate_run(
@@ -69,77 +324,22 @@ def evaluate_run(
     names: list[str] | None,
     num_samples: int | None = None,
     seed: int = 123,
-    device: str = "cpu",
-    features: str | None = None,
-    inception_weights: str | Path | None = None,
+    device: str | torch.device = "cpu",
+    **options: Any,
 ) -> Iterator[str]:
-    """Compute `names` for the run's latest checkpoint, append the records to metrics.jsonl, yield printable lines.
+    """`gankit eval --run`: the run's latest checkpoint against its dataset's real set (see `real_source_of`).
 
-    Args:
-        run_path: a run folder or one of its checkpoint folders.
-        names: metric registry names (fid, kid, is, pr, dc).
-        num_samples: generated samples (default: the run's metrics.num_samples).
-        seed: latent seed of the generated set.
-        device: where the generator and feature network run.
-        features: feature network registry name (default: the run's metrics.feature_net).
-        inception_weights: the Inception weight file (default: metrics.inception_weights, then ~/.cache/gankit).
-
-    Raises:
-        ConfigError: for an unknown metric or feature network, or IS with a network that has no classifier.
-        ConfigError: also for runs not trained on the built-in digits or stacked digits (no other real set yet).
+    Stacked-digits runs are measured by their mode coverage (`--metrics modes`). Other arguments as `evaluate`.
     """
-    # Stacked digits are measured by their mode coverage, not by features.
     run = Run.load(run_path, device=device)
-    cfg = run.cfg
-    if cfg.data.source == "stacked-digits":
+    if run.cfg.data.source == "stacked-digits":
         yield from _stacked_modes(run, names or ["modes"], num_samples, seed)
         return
-    names = names or ["fid"]
-
-    # Validate names before any work.
-    entries = {name: METRICS.get(name, key="--metrics") for name in names}
-    net_key = features or cfg.metrics.feature_net
-    build = FEATURE_NETS.get(net_key, key="--features").build
-    if cfg.data.source != "digits":
-        # TODO(real sets from folders, zips and statistics files; issue 4 item 7): only digits runs evaluate
-        raise ConfigError(
-            f"gankit eval measures runs trained on data.source='digits' (FID and more) or 'stacked-digits' "
-            f"(--metrics modes); this run uses '{cfg.data.source}', and other real sets are not wired into eval yet"
-        )
-    weights = (inception_weights or cfg.metrics.inception_weights) if net_key == "inception" else None
-    net = build(device, weights)
-    if NEEDS_PROBS & set(names) and not has_classifier(net):
-        raise ConfigError(f"--metrics is needs class probabilities, but feature network '{net_key}' has no classifier")
-    num_samples = num_samples or cfg.metrics.num_samples
-    yield f"evaluating {run.checkpoint} (kimg {run.kimg:.1f}) with {num_samples} samples, features '{net_key}'"
-
-    # Extract features once for all metrics.
-    start = time.perf_counter()
-    sets, real_set, ref_note = _feature_sets(run, net, names, num_samples, seed, digits=net_key == "digits")
-    extract_seconds = round(time.perf_counter() - start, 2)
-    common = provenance(net, net_key, num_samples, len(sets.real), real_set, seed, str(run.checkpoint))
-    common.update(snapshot=run.checkpoint.name, kimg=run.kimg, extract_seconds=extract_seconds)
-
-    # Compute each metric and append its record.
-    writer = JsonlWriter(Path(run.path) / "metrics.jsonl")
-    for name, entry in entries.items():
-        start = time.perf_counter()
-        results, settings = entry.build(sets, entry.options())
-        rec = {"metric": name, "name": record_name(name, num_samples, net_key), **results, **common}
-        rec.update(settings=settings, result_keys=[k for k in RESULT_KEYS if k in results])
-        if name == "fid" and ref_note:
-            rec["reference_set"] = ref_note
-        rec.update(seconds=round(time.perf_counter() - start, 2), time=time.strftime("%Y-%m-%dT%H:%M:%S"))
-        writer.write(rec)
-        yield format_record(rec)
-    if net_key == "digits" and "fid" in names:
-        rec = {"metric": "digits_classes", "name": f"digits_classes{num_samples}", **_digits_classes(sets.fake_probs)}
-        if run.num_classes:  # a conditional run: how often the classifier sees the class that was asked for
-            asked = run.labels(num_samples).numpy()
-            rec["requested_class_share"] = float((sets.fake_probs.argmax(axis=1) == asked).mean())
-        rec.update(common, time=time.strftime("%Y-%m-%dT%H:%M:%S"))
-        writer.write(rec)
-        yield format_record(rec)
+    real = real_source_of(run)
+    if run.cfg.data.source == "folder":
+        yield f"note: {run.cfg.data.path} is the run's training set, its only real set (no test split)"
+    yield f"evaluating {run.checkpoint} (kimg {run.kimg:.1f}) against {real}"
+    yield from evaluate(str(run_path), real, names, num_samples, seed, device, **options)
 
 
 def _stacked_modes(run: Run, names: list[str], num_samples: int | None, seed: int) -> Iterator[str]:
@@ -157,30 +357,42 @@ def _stacked_modes(run: Run, names: list[str], num_samples: int | None, seed: in
     yield format_record(rec)
 
 
-def format_record(rec: dict) -> str:
-    """One printable line for a metric record."""
+def format_result(rec: dict) -> str:
+    """The results of a record in a few words, e.g. '12.345 (reference 1.234, ratio 10.0x)'."""
     metric = rec["metric"]
-    if metric == "modes":
-        return f"{rec['name']}: {rec['modes']} of 1000 modes, KL to uniform {rec['kl']:.3f} ({rec['num_gen']} samples)"
-    where = f"[{rec['feature_net']}, {rec['num_gen']} generated vs {rec['num_real']} real]"
     if metric == "fid":
-        ref = ""
-        if "reference" in rec:
-            ref = f"  (reference {rec['reference']:.3f}: {rec['reference_set']} vs test; ratio {rec['ratio']:.2f}x)"
-        return f"{rec['name']}: fid {rec['value']:.3f}{ref}  {where}"
-    if metric in ("kid", "is"):
-        extra = ", ".join(f"{k}={v}" for k, v in rec["settings"].items())
-        return f"{rec['name']}: {metric} {rec['value']:.5g} +- {rec['std']:.2g} ({extra})  {where}"
+        ref = f" (reference {rec['reference']:.3f}, ratio {rec['ratio']:.2f}x)" if "reference" in rec else ""
+        return f"{rec['value']:.3f}{ref}"
+    if metric in ("kid", "is", "ppl"):
+        return f"{rec['value']:.5g} +- {rec['std']:.2g}" if "std" in rec else f"{rec['value']:.5g}"
     if metric == "pr":
-        return f"{rec['name']}: precision {rec['precision']:.3f}  recall {rec['recall']:.3f} (k={rec['settings']['k']})"
+        return f"precision {rec['precision']:.3f}, recall {rec['recall']:.3f}"
     if metric == "dc":
-        return f"{rec['name']}: density {rec['density']:.3f}  coverage {rec['coverage']:.3f} (k={rec['settings']['k']})"
+        return f"density {rec['density']:.3f}, coverage {rec['coverage']:.3f}"
     if metric == "digits_classes":
-        shares = " ".join(f"{k}:{s:.2f}" for k, s in enumerate(rec["class_share"]))
         asked = rec.get("requested_class_share")
         return (
-            f"confident samples (p >= {rec['confidence_threshold']}) {rec['confident_share']:.1%}; "
-            f"class shares {shares} (min {rec['min_class_share']:.1%})"
-            + (f"; classified as the requested class: {asked:.1%}" if asked is not None else "")
+            f"{rec['confident_share']:.1%} confident (p >= {rec['confidence_threshold']}), min class share "
+            f"{rec['min_class_share']:.1%}" + (f", classified as the requested class: {asked:.1%}" if asked is not None else "")
         )
-    return json.dumps(rec)
+    return json.dumps({k: rec[k] for k in rec.get("result_keys", [])})
+
+
+def format_table(records: list[dict]) -> Iterator[str]:
+    """Aligned rows: record name, result, settings, generated and real counts, feature network."""
+    rows = [("record", "result", "settings", "fake", "real", "features")]
+    for rec in records:
+        settings = ", ".join(f"{k}={v}" for k, v in rec.get("settings", {}).items())
+        rows.append(
+            (rec["name"], format_result(rec), settings, str(rec["num_gen"]), str(rec["num_real"]), rec["feature_net"])
+        )
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+    for row in rows:
+        yield "  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip()
+
+
+def format_record(rec: dict) -> str:
+    """One printable line for a metric record (the training log and stacked-digit modes use it)."""
+    if rec["metric"] == "modes":
+        return f"{rec['name']}: {rec['modes']} of 1000 modes, KL to uniform {rec['kl']:.3f} ({rec['num_gen']} samples)"
+    return f"{rec['name']}: {format_result(rec)}  [{rec['feature_net']}, {rec['num_gen']} vs {rec['num_real']}]"

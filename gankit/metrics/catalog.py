@@ -13,7 +13,7 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
 from gankit.metrics import feature_nets  # noqa: F401  (fills FEATURE_NETS)
-from gankit.metrics.fid import fid_from_features
+from gankit.metrics.fid import biased_fid_warning, feature_stats, fid_from_stats
 from gankit.metrics.inception_score import inception_score
 from gankit.metrics.kid import kid_from_features
 from gankit.metrics.prdc import density_coverage, precision_recall
@@ -24,17 +24,29 @@ from gankit.registry import METRICS
 class FeatureSets:
     """What metrics are computed from.
 
+    A set given only by its statistics (a statistics file) has features None and its Gaussian fit in
+    `real_stats`/`fake_stats`; only FID can use it.
+
     Attributes:
-        real: float64 [N_real, D] features of the real set.
-        fake: float64 [N_gen, D] features of the generated set.
+        real: float64 [N_real, D] features of the real set, or None.
+        fake: float64 [N_gen, D] features of the generated set, or None.
         fake_probs: float64 [N_gen, K] class probabilities of the generated set, when a metric needs them.
         reference: float64 [N_ref, D] features of a second real set (FID's finite-sample reference), or None.
+        real_stats: (mu [D], sigma [D, D]) of the real set when its features are not at hand.
+        fake_stats: (mu [D], sigma [D, D]) of the generated set when its features are not at hand.
     """
 
-    real: np.ndarray
-    fake: np.ndarray
+    real: np.ndarray | None
+    fake: np.ndarray | None
     fake_probs: np.ndarray | None = None
     reference: np.ndarray | None = None
+    real_stats: tuple[np.ndarray, np.ndarray] | None = None
+    fake_stats: tuple[np.ndarray, np.ndarray] | None = None
+
+    def gaussian(self, side: str) -> tuple[np.ndarray, np.ndarray]:
+        """(mu, sigma) of "real", "fake" or "reference", from the given statistics or the features."""
+        given = {"real": self.real_stats, "fake": self.fake_stats}.get(side)
+        return given if given is not None else feature_stats(getattr(self, side))
 
 
 class _Options(BaseModel):
@@ -73,11 +85,19 @@ class DcOptions(_Options):
 
 @METRICS.register("fid", options=FidOptions)
 def fid_metric(sets: FeatureSets, options: FidOptions) -> tuple[dict[str, Any], dict[str, Any]]:
-    """FID of generated vs real; with a reference set, also the reference's FID and the ratio of the two."""
-    value = fid_from_features(sets.fake, sets.real)
+    """FID of generated vs real; with a reference set, also the reference's FID and the ratio of the two.
+
+    A set with fewer samples than feature dimensions adds a `warning` to the results (FID is biased upwards there).
+    """
+    real, fake = sets.gaussian("real"), sets.gaussian("fake")
+    value = fid_from_stats(*fake, *real)
     results: dict[str, Any] = {"value": value}
+    counts = [len(f) for f in (sets.real, sets.fake) if f is not None]
+    warning = biased_fid_warning(min(counts), len(real[0])) if counts else None
+    if warning:
+        results["warning"] = warning
     if sets.reference is not None:
-        reference = fid_from_features(sets.reference, sets.real)
+        reference = fid_from_stats(*sets.gaussian("reference"), *real)
         results.update(reference=reference, ratio=value / reference if reference > 0 else float("inf"))
     return results, {}
 

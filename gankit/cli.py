@@ -192,6 +192,14 @@ def sample(
 )
 @click.option("--stats-cache", help="Folder of cached real-set statistics, or 'off'. [default: ~/.cache/gankit/stats]")
 @click.option("--progress/--no-progress", default=True, show_default=True, help="Progress bars (only on a terminal).")
+@click.option("--ppl-space", type=click.Choice(["w", "z"]), default="w", show_default=True, help="PPL: path space.")
+@click.option(
+    "--ppl-sampling", type=click.Choice(["end", "full"]), default="end", show_default=True, help="PPL: t sampling."
+)
+@click.option("--lpips", type=click.Choice(["vgg", "alex"]), default="vgg", show_default=True, help="PPL's LPIPS.")
+@click.option(
+    "--lpips-weights", type=click.Path(path_type=Path), help="Folder of the LPIPS files. [default: ~/.cache/gankit]"
+)
 def evaluate(
     run_path: Path | None,
     fake: str | None,
@@ -206,6 +214,10 @@ def evaluate(
     log_path: Path | None,
     stats_cache: str | None,
     progress: bool,
+    ppl_space: str,
+    ppl_sampling: str,
+    lpips: str,
+    lpips_weights: Path | None,
 ) -> None:
     """Compare a generated set with a real one; results are printed as a table and appended to metrics.jsonl."""
     from gankit.evaluate import evaluate as evaluate_sources
@@ -228,7 +240,8 @@ def evaluate(
 
     # Evaluate and print.
     options = {"features": features, "inception_weights": inception_weights, "batch_size": batch}
-    options.update(log_path=log_path, stats_dir=stats_dir, progress=progress)
+    options.update(log_path=log_path, stats_dir=stats_dir, progress=progress, lpips_weights=lpips_weights)
+    options["metric_options"] = {"ppl": {"space": ppl_space, "sampling": ppl_sampling, "lpips": lpips}}
     if run_path is not None and real is None:
         lines = evaluate_run(run_path, names, num_samples, seed, pick_device(device), **options)
     else:

@@ -24,8 +24,9 @@ import numpy as np
 import torch
 
 import gankit
+from gankit.data.dataset import to_uint8
 from gankit.errors import ConfigError
-from gankit.metrics.catalog import NEEDS_PROBS, FeatureSets
+from gankit.metrics.catalog import GENERATOR_METRICS, NEEDS_PROBS, FeatureSets
 from gankit.metrics.digits_net import load_digits_net
 from gankit.metrics.feature_nets import extract, has_classifier
 from gankit.metrics.fid import feature_stats
@@ -40,6 +41,7 @@ from gankit.train.stats import JsonlWriter
 CONFIDENT = 0.9  # softmax probability above which a sample counts as a recognisable digit
 REFERENCE_SEED = 0
 RESULT_KEYS = ("value", "std", "reference", "ratio", "precision", "recall", "density", "coverage")
+LPIPS_MIN_SIZE = {"alex": 32, "vgg": 16}  # smallest images whose feature maps survive every pooling stage
 STATS_ONLY = {"fid"}  # metrics a statistics file (mean and covariance, no features) can serve
 
 
@@ -118,7 +120,7 @@ def _fill_side(side: _Side, flag: str, ctx: dict[str, Any]) -> Iterator[str]:
         return
     if side.run is not None:
         n = ctx["num_samples"] or side.run.cfg.metrics.num_samples
-        images = side.run.sample(n, seed=ctx["seed"], batch_size=batch)
+        images = to_uint8(side.run.sample(n, seed=ctx["seed"], batch_size=batch))  # the rule PNGs are written with
         side.feats, side.probs = extract(net, images, batch, with_probs, progress=progress, desc=f"{flag} features")
         side.description = f"{side.source.text} ({side.run.checkpoint.name}, kimg {side.run.kimg:.1f}), {n} samples"
         side.count = n
@@ -169,14 +171,16 @@ def evaluate(
     log_path: str | Path | None = None,
     stats_dir: str | Path | None = None,
     progress: bool = True,
+    metric_options: dict[str, dict[str, Any]] | None = None,
+    lpips_weights: str | Path | None = None,
 ) -> Iterator[str]:
     """Compute `names` between a generated and a real source, append the records, and yield printable lines.
 
     Args:
         fake: the generated set, a source string (see `gankit.metrics.sources.FORMS`).
         real: the real set, a source string.
-        names: metric registry names (fid, kid, is, pr, dc); default: a run's metrics.names, else fid.
-        num_samples: samples drawn from a run source (default: its metrics.num_samples).
+        names: metric registry names (fid, kid, is, pr, dc, ppl); default: a run's metrics.names, else fid.
+        num_samples: samples drawn from a run source, and PPL's path segments (default: its metrics.num_samples).
         seed: latent seed of the samples drawn from runs.
         device: where generators and the feature network run.
         features: feature network registry name (default: see `_net_key`).
@@ -185,6 +189,8 @@ def evaluate(
         log_path: the metrics.jsonl to append to; default: the fake (else real) run's, else none.
         stats_dir: the statistics cache folder; None turns the cache off.
         progress: show progress bars on a terminal.
+        metric_options: per metric name, settings for its options model (e.g. {"ppl": {"space": "z"}}).
+        lpips_weights: the folder holding PPL's LPIPS weight files (default ~/.cache/gankit).
 
     Raises:
         ConfigError: for an unknown metric, network or source, or a metric the sources cannot serve.
@@ -203,89 +209,149 @@ def evaluate(
     a_run = fake_side.run or real_side.run
     names = names or (list(a_run.cfg.metrics.names) if a_run else ["fid"])
     entries = {name: METRICS.get(name, key="--metrics") for name in names}
-    _check_sources(names, fake_side, real_side)
+    options = {name: _options(entry, (metric_options or {}).get(name, {})) for name, entry in entries.items()}
+    feature_names = [name for name in names if name not in GENERATOR_METRICS]
+    _check_sources(feature_names, fake_side, real_side)
+    if "ppl" in names:
+        _check_ppl_source(fake_side)
 
-    # Build the feature network, unless both sides are statistics.
-    net, net_key, fields = None, _net_key(features, fake_side, real_side), None
-    if not (fake_side.source.kind == real_side.source.kind == "stats"):
-        build = FEATURE_NETS.get(net_key, key="--features").build
+    # Measure: feature metrics on both sets, then PPL on the generator.
+    ctx = {"num_samples": num_samples, "seed": seed, "batch": batch_size, "progress": progress}
+    ctx.update(stats_dir=stats_dir, fake=fake_side, real=real_side, device=device)
+    records = []
+    if feature_names:
         weights = inception_weights or (a_run.cfg.metrics.inception_weights if a_run else None)
-        net = build(device, weights if net_key == "inception" else None)
+        ctx.update(net_key=_net_key(features, fake_side, real_side), inception_weights=weights)
+        records += yield from _feature_records({n: entries[n] for n in feature_names}, options, ctx)
+    if "ppl" in names:
+        records.append(_ppl_record(fake_side, entries["ppl"], options["ppl"], ctx, lpips_weights))
+
+    # Append the records and print the table.
+    log_file = Path(log_path) if log_path else (Path(a_run.path) / "metrics.jsonl" if a_run else None)
+    for rec in records:
+        if log_file:
+            JsonlWriter(log_file).write(rec)
+        if "warning" in rec:
+            yield f"warning: {rec['warning']}"
+    yield from format_table(records)
+    yield f"records appended to {log_file}" if log_file else "records not written (no run involved; pass --log FILE)"
+
+
+def _options(entry, given: dict[str, Any]):
+    """A metric's options model from the given settings; a bad setting is a ConfigError naming it."""
+    try:
+        return entry.options(**given)
+    except ValueError as exc:  # pydantic's ValidationError
+        details = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())
+        raise ConfigError(f"settings of metric '{entry.name}' {given}: {details}") from None
+
+
+def _check_ppl_source(fake: _Side) -> None:
+    """PPL needs a run whose generator has a mapping network."""
+    G = fake.run.G if fake.run is not None else None
+    if G is None or not hasattr(G, "mapping") or not hasattr(G, "synthesis"):
+        what = f"a run of generator '{fake.run.cfg.generator.name}'" if fake.run else f"a {fake.source.kind} source"
+        raise ConfigError(
+            f"--metrics ppl needs a generator with a mapping network (StyleGAN, StyleGAN2: gankit train --preset "
+            f"stylegan2-digits), but --fake {fake.source.text} is {what}; drop ppl or pass such a run"
+        )
+    if fake.run.label_source is not None:
+        raise NotImplementedError("--metrics ppl of a conditional generator: the path would also need labels")
+
+
+def _common(fake: _Side, real: _Side | None, fields: dict[str, Any], seed: int) -> dict[str, Any]:
+    """Provenance fields shared by the records of one evaluation."""
+    run = fake.run
+    common = {**fields, "num_gen": fake.count, "num_real": real.count if real else None}
+    common.update(real_set=real.description if real else None, fake_set=fake.description)
+    common.update(seed=seed if run is not None else None, checkpoint=str(run.checkpoint) if run else None)
+    common.update(snapshot=run.checkpoint.name if run else None, kimg=run.kimg if run else None)
+    common["gankit_version"] = gankit.__version__
+    return common
+
+
+def _feature_records(entries: dict, options: dict, ctx: dict[str, Any]):
+    """Extract features once per set, compute every feature metric; yields printable lines, returns the records."""
+    # Build the feature network, unless both sides are statistics.
+    fake, real, net_key, names = ctx["fake"], ctx["real"], ctx["net_key"], list(entries)
+    net, fields = None, None
+    if not (fake.source.kind == real.source.kind == "stats"):
+        build = FEATURE_NETS.get(net_key, key="--features").build
+        net = build(ctx["device"], ctx["inception_weights"] if net_key == "inception" else None)
         fields = feature_fields(net, net_key)
         if NEEDS_PROBS & set(names) and not has_classifier(net):
             raise ConfigError(f"--metrics is needs class probabilities, but feature network '{net_key}' has none")
-    yield from _check_stats_sides(fake_side, real_side, fields)
+    yield from _check_stats_sides(fake, real, fields)
     if fields is None:
-        known = fake_side.meta or real_side.meta or {}
+        known = fake.meta or real.meta or {}
         fields = {k: known.get(k, "unknown") for k in ("feature_net", "feature_net_key", "feature_net_sha256")}
         fields["preprocessing"] = known.get("preprocessing", "unknown")
 
     # Extract features once per set for all metrics (statistics from the cache when FID alone is asked).
     start = time.perf_counter()
-    digits_fid = net_key == "digits" and "fid" in names and fake_side.run is not None
-    ctx = {
-        "net": net,
-        "features": fields,
-        "with_probs": bool(NEEDS_PROBS & set(names)) or digits_fid,
-        "needs_feats": bool(set(names) - STATS_ONLY),
-        "num_samples": num_samples,
-        "seed": seed,
-        "batch": batch_size,
-        "progress": progress,
-        "stats_dir": stats_dir,
-        "fake": fake_side,
-        "real": real_side,
-    }
-    yield from _fill_side(fake_side, "--fake", ctx)
-    yield from _fill_side(real_side, "--real", ctx)
-    reference, ref_note = _reference(fake_side, real_side, net, names, batch_size)
-    sets = FeatureSets(
-        real=real_side.feats,
-        fake=fake_side.feats,
-        fake_probs=fake_side.probs,
-        reference=reference,
-        real_stats=real_side.stats,
-        fake_stats=fake_side.stats,
-    )
-    extract_seconds = round(time.perf_counter() - start, 2)
+    digits_fid = net_key == "digits" and "fid" in names and fake.run is not None
+    ctx = {**ctx, "net": net, "features": fields, "needs_feats": bool(set(names) - STATS_ONLY)}
+    ctx["with_probs"] = bool(NEEDS_PROBS & set(names)) or digits_fid
+    yield from _fill_side(fake, "--fake", ctx)
+    yield from _fill_side(real, "--real", ctx)
+    reference, ref_note = _reference(fake, real, net, names, ctx["batch"])
+    sets = FeatureSets(real.feats, fake.feats, fake.probs, reference, real_stats=real.stats, fake_stats=fake.stats)
+    common = {**_common(fake, real, fields, ctx["seed"]), "extract_seconds": round(time.perf_counter() - start, 2)}
 
-    # Compute each metric, write its record and collect the table.
-    run = fake_side.run
-    common = {**fields, "num_gen": fake_side.count, "num_real": real_side.count, "real_set": real_side.description}
-    common.update(fake_set=fake_side.description, seed=seed if run is not None else None)
-    common.update(checkpoint=str(run.checkpoint) if run else None, snapshot=run.checkpoint.name if run else None)
-    common.update(kimg=run.kimg if run else None, extract_seconds=extract_seconds)
-    common["gankit_version"] = gankit.__version__
-    log_file = Path(log_path) if log_path else (Path(a_run.path) / "metrics.jsonl" if a_run else None)
-    writer = JsonlWriter(log_file) if log_file else None
+    # Compute each metric.
     records = []
     for name, entry in entries.items():
         start = time.perf_counter()
-        results, settings = entry.build(sets, entry.options())
-        rec = {"metric": name, "name": record_name(name, fake_side.count or 0, net_key), **results, **common}
+        results, settings = entry.build(sets, options[name])
+        rec = {"metric": name, "name": record_name(name, fake.count or 0, net_key), **results, **common}
         rec.update(settings=settings, result_keys=[k for k in RESULT_KEYS if k in results])
         if name == "fid" and ref_note:
             rec["reference_set"] = ref_note
         rec.update(seconds=round(time.perf_counter() - start, 2), time=time.strftime("%Y-%m-%dT%H:%M:%S"))
         records.append(rec)
     if digits_fid:
-        rec = {
-            "metric": "digits_classes",
-            "name": f"digits_classes{fake_side.count}",
-            **_digits_classes(sets.fake_probs),
-        }
-        if run.num_classes:  # a conditional run: how often the classifier sees the class that was asked for
-            asked = run.labels(fake_side.count).numpy()
-            rec["requested_class_share"] = float((sets.fake_probs.argmax(axis=1) == asked).mean())
+        rec = {"metric": "digits_classes", "name": f"digits_classes{fake.count}", **_digits_classes(fake.probs)}
+        if fake.run.num_classes:  # a conditional run: how often the classifier sees the class that was asked for
+            asked = fake.run.labels(fake.count).numpy()
+            rec["requested_class_share"] = float((fake.probs.argmax(axis=1) == asked).mean())
         rec.update(common, time=time.strftime("%Y-%m-%dT%H:%M:%S"))
         records.append(rec)
-    for rec in records:
-        if writer:
-            writer.write(rec)
-        if "warning" in rec:
-            yield f"warning: {rec['warning']}"
-    yield from format_table(records)
-    yield f"records appended to {log_file}" if log_file else "records not written (no run involved; pass --log FILE)"
+    return records
+
+
+def _ppl_record(fake: _Side, entry, options, ctx: dict[str, Any], lpips_weights: str | Path | None) -> dict:
+    """PPL of the fake run's generator with LPIPS from local weight files, as a metric record."""
+    from gankit.metrics.lpips import VARIANTS, load_lpips
+
+    run, variant = fake.run, options.lpips
+    folder = Path(lpips_weights).expanduser() if lpips_weights else None
+    backbone = folder / VARIANTS[variant]["backbone"] if folder else None
+    heads = folder / f"lpips_v0.1_{variant}.pth" if folder else None
+    smallest = LPIPS_MIN_SIZE[variant]
+    if run.cfg.data.resolution < smallest:
+        raise ConfigError(
+            f"PPL with LPIPS-{variant} needs images of at least {smallest} px (its pooling stages), but this run makes "
+            f"{run.cfg.data.resolution} px images; "
+            + ("use --lpips vgg" if variant == "alex" else "train at 16 px or more")
+        )
+    distance = load_lpips(variant, run.device, backbone_path=backbone, heads_path=heads)
+    n = ctx["num_samples"] or run.cfg.metrics.num_samples
+    start = time.perf_counter()
+    results, settings = entry.build(run.G, distance, n, ctx["seed"], options)
+    fake.description = f"{fake.source.text} ({run.checkpoint.name}, kimg {run.kimg:.1f}), {n} path segments"
+    fake.count = n
+    fields = {
+        "feature_net": f"lpips-v0.1-{variant}",
+        "feature_net_key": f"lpips-{variant}",
+        "feature_net_sha256": f"{distance.weight_sha256['backbone']}+{distance.weight_sha256['heads']}",
+        "preprocessing": "G output in [-1, 1], grey repeated to RGB, box-downsampled to 256 px when larger; "
+        "LPIPS v0.1 shift and scale",
+    }
+    tag = f"{settings['space']}{settings['sampling']}"
+    rec = {"metric": "ppl", "name": record_name("ppl", n, tag), **results, **_common(fake, None, fields, ctx["seed"])}
+    rec.update(settings=settings, result_keys=["value"], seconds=round(time.perf_counter() - start, 2))
+    rec["time"] = time.strftime("%Y-%m-%dT%H:%M:%S")
+    return rec
 
 
 def _reference(fake: _Side, real: _Side, net, names: list[str], batch_size: int):
@@ -349,7 +415,7 @@ def _stacked_modes(run: Run, names: list[str], num_samples: int | None, seed: in
     num_samples = num_samples or DEFAULT_SAMPLES
     yield f"evaluating {run.checkpoint} (kimg {run.kimg:.1f}) with {num_samples} samples, modes of stacked digits"
     net = load_digits_net(run.device)
-    stats = mode_stats(triple_modes(net, run.sample(num_samples, seed=seed)))
+    stats = mode_stats(triple_modes(net, to_uint8(run.sample(num_samples, seed=seed))))
     rec = {"metric": "modes", "name": record_name("modes", num_samples, "stacked"), **stats, "num_gen": num_samples}
     rec.update(feature_net=net.name, weights_sha256=net.weight_sha256, seed=seed, checkpoint=str(run.checkpoint))
     rec.update(snapshot=run.checkpoint.name, kimg=run.kimg, time=time.strftime("%Y-%m-%dT%H:%M:%S"))
@@ -373,7 +439,8 @@ def format_result(rec: dict) -> str:
         asked = rec.get("requested_class_share")
         return (
             f"{rec['confident_share']:.1%} confident (p >= {rec['confidence_threshold']}), min class share "
-            f"{rec['min_class_share']:.1%}" + (f", classified as the requested class: {asked:.1%}" if asked is not None else "")
+            f"{rec['min_class_share']:.1%}"
+            + (f", classified as the requested class: {asked:.1%}" if asked is not None else "")
         )
     return json.dumps({k: rec[k] for k in rec.get("result_keys", [])})
 

@@ -1,21 +1,25 @@
 """The metric registry: each metric is a function of feature sets, with a typed options model.
 
-`gankit eval --metrics fid,kid,is,pr,dc` looks every name up here (`gankit.registry.METRICS`). A metric gets the
-features of the real and generated sets (and the generated images' class probabilities when it needs them) and
-returns its results and the settings it used; the settings go into the record, so records made with other
-settings never compare.
+`gankit eval --metrics fid,kid,is,pr,dc,ppl` looks every name up here (`gankit.registry.METRICS`). A feature metric
+gets the features of the real and generated sets (and the generated images' class probabilities when it needs them)
+and returns its results and the settings it used; the settings go into the record, so records made with other
+settings never compare. PPL (`GENERATOR_METRICS`) is a metric of the generator itself and gets the generator and an
+LPIPS network instead.
 """
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
+import torch
 from pydantic import BaseModel, ConfigDict, Field
+from torch import nn
 
 from gankit.metrics import feature_nets  # noqa: F401  (fills FEATURE_NETS)
 from gankit.metrics.fid import biased_fid_warning, feature_stats, fid_from_stats
 from gankit.metrics.inception_score import inception_score
 from gankit.metrics.kid import kid_from_features
+from gankit.metrics.ppl import perceptual_path_length
 from gankit.metrics.prdc import density_coverage, precision_recall
 from gankit.registry import METRICS
 
@@ -132,6 +136,49 @@ def dc_metric(sets: FeatureSets, options: DcOptions) -> tuple[dict[str, Any], di
     return {"density": density, "coverage": coverage}, {"k": options.k}
 
 
+class PplOptions(_Options):
+    """Perceptual path length: the space, t sampling, step and LPIPS variant (StyleGAN's evaluation: W, end, 1e-4,
+    VGG-16), and the path segments per forward pass (the result does not depend on it)."""
+
+    space: Literal["z", "w"] = "w"
+    sampling: Literal["end", "full"] = "end"
+    epsilon: float = Field(1e-4, gt=0)
+    lpips: Literal["alex", "vgg"] = "vgg"
+    batch_size: int = Field(32, ge=1)
+
+
+@METRICS.register("ppl", options=PplOptions)
+def ppl_metric(
+    G: nn.Module, distance: nn.Module, num_samples: int, seed: int, options: PplOptions
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """PPL of a generator with a mapping network (`G.mapping`, `G.synthesis`), with `distance` an LPIPS network.
+
+    Grey images are repeated to RGB for LPIPS; the synthesis runs with constant noise, so both ends of a segment
+    differ only by their latents.
+    """
+
+    def rgb_distance(img_a: torch.Tensor, img_b: torch.Tensor) -> torch.Tensor:
+        if img_a.shape[1] == 1:
+            img_a, img_b = img_a.expand(-1, 3, -1, -1), img_b.expand(-1, 3, -1, -1)  # [N, 1, H, W] -> [N, 3, H, W]
+        return distance(img_a, img_b)
+
+    device = next(G.parameters()).device
+    value = perceptual_path_length(
+        G.mapping,
+        lambda ws: G.synthesis(ws, "const"),
+        rgb_distance,
+        G.z_dim,
+        num_samples=num_samples,
+        space=options.space,
+        sampling=options.sampling,
+        epsilon=options.epsilon,
+        batch_size=options.batch_size,
+        seed=seed,
+        device=device,
+    )
+    settings = {"space": options.space, "sampling": options.sampling, "epsilon": options.epsilon}
+    return {"value": value}, {**settings, "lpips": options.lpips}
+
+
 NEEDS_PROBS = {"is"}
-# TODO(PPL in gankit eval; needs a generator with a mapping network, StyleGAN is built on another branch): PPL is
-# only reachable through gankit.metrics.ppl.perceptual_path_length(G.mapping, G.synthesis, lpips, ...) for now.
+GENERATOR_METRICS = {"ppl"}  # metrics of a generator itself, not of feature sets

@@ -15,6 +15,8 @@ import warnings
 import numpy as np
 import torch
 
+EMPTY_HINT = "pass a set with images in it (check the folder or split, or raise --num-samples)"
+
 
 class BiasedFidWarning(UserWarning):
     """FID from fewer samples than feature dimensions: a singular covariance, and a value biased upwards."""
@@ -56,9 +58,8 @@ def feature_stats(feats: np.ndarray | torch.Tensor) -> tuple[np.ndarray, np.ndar
     if feats.ndim != 2:
         raise ValueError(f"feats has shape {list(feats.shape)}, expected [N, D]")
     if feats.shape[0] < 2:
-        raise ValueError(
-            f"feats has {feats.shape[0]} samples; a covariance needs at least 2, so pass a set of 2 or more images"
-        )
+        hint = EMPTY_HINT if feats.shape[0] == 0 else "pass a set of 2 or more images"
+        raise ValueError(f"feats has {feats.shape[0]} samples; a covariance needs at least 2: {hint}")
     mu = feats.mean(axis=0)
     centered = feats - mu
     sigma = centered.T @ centered / (feats.shape[0] - 1)  # [D, N] @ [N, D] -> [D, D]

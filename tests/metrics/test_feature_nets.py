@@ -4,7 +4,7 @@ import torch
 from torch import nn
 
 from gankit.data.digits import load_digits_dataset
-from gankit.metrics.catalog import FeatureSets
+from gankit.metrics.catalog import GENERATOR_METRICS, FeatureSets
 from gankit.metrics.feature_nets import ModuleFeatureNet, extract
 from gankit.registry import FEATURE_NETS, METRICS
 
@@ -40,10 +40,10 @@ def test_every_registered_metric_runs_on_custom_features():
     real, _ = extract(net, images[:200])
     fake, probs = extract(net, images[200:400], with_probs=True)
     sets = FeatureSets(real, fake, probs)
-    for name in METRICS.names():
+    for name in sorted(set(METRICS.names()) - GENERATOR_METRICS):
         entry = METRICS.get(name)
         results, _ = entry.build(sets, entry.options())
-        assert all(np.isfinite(v) for v in results.values()), name
+        assert all(np.isfinite(v) for k, v in results.items() if k != "warning"), name
 
 
 def test_probabilities_need_a_classifier():

@@ -223,6 +223,7 @@ def evaluate(
     from gankit.evaluate import evaluate as evaluate_sources
     from gankit.evaluate import evaluate_run
     from gankit.metrics import stats_file
+    from gankit.train.distributed import init_distributed, shutdown_distributed
 
     # Validate the flags.
     if (run_path is None) == (fake is None):
@@ -242,12 +243,17 @@ def evaluate(
     options = {"features": features, "inception_weights": inception_weights, "batch_size": batch}
     options.update(log_path=log_path, stats_dir=stats_dir, progress=progress, lpips_weights=lpips_weights)
     options["metric_options"] = {"ppl": {"space": ppl_space, "sampling": ppl_sampling, "lpips": lpips}}
+    torch_device = pick_device(device)
+    dist = init_distributed(torch_device.type)  # under torchrun: features are extracted by all ranks
+    options.update(rank=dist.rank, world_size=dist.world_size)
     if run_path is not None and real is None:
-        lines = evaluate_run(run_path, names, num_samples, seed, pick_device(device), **options)
+        lines = evaluate_run(run_path, names, num_samples, seed, torch_device, **options)
     else:
-        lines = evaluate_sources(str(fake or run_path), real, names, num_samples, seed, pick_device(device), **options)
+        lines = evaluate_sources(str(fake or run_path), real, names, num_samples, seed, torch_device, **options)
     for line in lines:
-        click.echo(line)
+        if dist.is_main:
+            click.echo(line)
+    shutdown_distributed()
 
 
 @main.command()

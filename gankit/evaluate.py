@@ -15,7 +15,7 @@ that the bias of a finite sample count cancels in the ratio: a generator as good
 
 import json
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -31,6 +31,7 @@ from gankit.metrics.digits_net import load_digits_net
 from gankit.metrics.feature_nets import extract, has_classifier
 from gankit.metrics.fid import feature_stats
 from gankit.metrics.provenance import feature_fields, record_name
+from gankit.metrics.sharding import gather_rows, shard_rows
 from gankit.metrics.sources import Source, load_data_set, parse_source
 from gankit.metrics.stacked_modes import DEFAULT_SAMPLES, mode_stats, triple_modes
 from gankit.metrics.stats_file import cache_path, check_same_features, load_stats, read_cached, save_stats
@@ -110,9 +111,19 @@ def _decode_size(net: torch.nn.Module, fake: _Side, real: _Side, kind: str) -> t
     return net.resolution, net.channels
 
 
+def _extract_shared(net, images_of: Callable[[slice], torch.Tensor], n: int, with_probs: bool, ctx, desc: str):
+    """Features (and probabilities) of n images; under torchrun each rank extracts its share and all gather them."""
+    rank, world = ctx["rank"], ctx["world_size"]
+    rows = shard_rows(n, rank, world)
+    progress = ctx["progress"] and rank == 0
+    feats, probs = extract(net, images_of(rows), ctx["batch"], with_probs, progress=progress, desc=desc)
+    return gather_rows(feats, world), gather_rows(probs, world)
+
+
 def _fill_side(side: _Side, flag: str, ctx: dict[str, Any]) -> Iterator[str]:
     """Give `side` features (or statistics), probabilities when asked, a description and a count."""
     net, with_probs, batch, progress = ctx["net"], ctx["with_probs"] and flag == "--fake", ctx["batch"], ctx["progress"]
+    main = ctx["rank"] == 0
     if side.source.kind == "stats":
         side.stats = side.stats or load_stats(side.source.path)[:2]
         side.count = side.meta.get("count") if side.meta else None
@@ -120,13 +131,14 @@ def _fill_side(side: _Side, flag: str, ctx: dict[str, Any]) -> Iterator[str]:
         return
     if side.run is not None:
         n = ctx["num_samples"] or side.run.cfg.metrics.num_samples
-        images = to_uint8(side.run.sample(n, seed=ctx["seed"], batch_size=batch))  # the rule PNGs are written with
-        side.feats, side.probs = extract(net, images, batch, with_probs, progress=progress, desc=f"{flag} features")
+        run, seed = side.run, ctx["seed"]
+        images_of = lambda rows: to_uint8(run.sample(n, seed=seed, batch_size=batch, rows=rows))  # noqa: E731
+        side.feats, side.probs = _extract_shared(net, images_of, n, with_probs, ctx, f"{flag} features")
         side.description = f"{side.source.text} ({side.run.checkpoint.name}, kimg {side.run.kimg:.1f}), {n} samples"
         side.count = n
         return
     resolution, channels = _decode_size(net, ctx["fake"], ctx["real"], side.source.kind)
-    data = load_data_set(side.source, resolution, channels, progress)
+    data = load_data_set(side.source, resolution, channels, progress and main)
     side.description, side.count = data.description, len(data.images)
     meta = {**ctx["features"], "dataset": data.description, "dataset_sha256": data.content_sha256}
     meta.update(resolution=resolution, channels=channels, count=side.count)
@@ -136,8 +148,9 @@ def _fill_side(side: _Side, flag: str, ctx: dict[str, Any]) -> Iterator[str]:
         if side.stats is not None:
             yield f"{flag}: statistics from the cache, {cached}"
             return
-    side.feats, side.probs = extract(net, data.images, batch, with_probs, progress=progress, desc=f"{flag} features")
-    if cached is not None and not cached.exists():
+    images_of = lambda rows: data.images[rows]  # noqa: E731
+    side.feats, side.probs = _extract_shared(net, images_of, side.count, with_probs, ctx, f"{flag} features")
+    if main and cached is not None and not cached.exists():
         save_stats(cached, *feature_stats(side.feats), meta)
         yield f"{flag}: statistics cached in {cached}"
 
@@ -173,8 +186,14 @@ def evaluate(
     progress: bool = True,
     metric_options: dict[str, dict[str, Any]] | None = None,
     lpips_weights: str | Path | None = None,
+    rank: int = 0,
+    world_size: int = 1,
+    records_out: list[dict] | None = None,
 ) -> Iterator[str]:
     """Compute `names` between a generated and a real source, append the records, and yield printable lines.
+
+    Under torchrun every rank calls this with its `rank`: each extracts features of its share of every set, all
+    gather them, and rank 0 alone computes the metrics (and PPL), writes and yields lines.
 
     Args:
         fake: the generated set, a source string (see `gankit.metrics.sources.FORMS`).
@@ -191,6 +210,9 @@ def evaluate(
         progress: show progress bars on a terminal.
         metric_options: per metric name, settings for its options model (e.g. {"ppl": {"space": "z"}}).
         lpips_weights: the folder holding PPL's LPIPS weight files (default ~/.cache/gankit).
+        rank: this process's rank under torchrun.
+        world_size: the number of ranks.
+        records_out: a list that receives the records (for callers that act on the values).
 
     Raises:
         ConfigError: for an unknown metric, network or source, or a metric the sources cannot serve.
@@ -217,16 +239,20 @@ def evaluate(
 
     # Measure: feature metrics on both sets, then PPL on the generator.
     ctx = {"num_samples": num_samples, "seed": seed, "batch": batch_size, "progress": progress}
-    ctx.update(stats_dir=stats_dir, fake=fake_side, real=real_side, device=device)
+    ctx.update(stats_dir=stats_dir, fake=fake_side, real=real_side, device=device, rank=rank, world_size=world_size)
     records = []
     if feature_names:
         weights = inception_weights or (a_run.cfg.metrics.inception_weights if a_run else None)
         ctx.update(net_key=_net_key(features, fake_side, real_side), inception_weights=weights)
         records += yield from _feature_records({n: entries[n] for n in feature_names}, options, ctx)
+    if rank != 0:
+        return  # the other ranks only help to extract features
     if "ppl" in names:
         records.append(_ppl_record(fake_side, entries["ppl"], options["ppl"], ctx, lpips_weights))
 
     # Append the records and print the table.
+    if records_out is not None:
+        records_out.extend(records)
     log_file = Path(log_path) if log_path else (Path(a_run.path) / "metrics.jsonl" if a_run else None)
     for rec in records:
         if log_file:
@@ -294,7 +320,9 @@ def _feature_records(entries: dict, options: dict, ctx: dict[str, Any]):
     ctx["with_probs"] = bool(NEEDS_PROBS & set(names)) or digits_fid
     yield from _fill_side(fake, "--fake", ctx)
     yield from _fill_side(real, "--real", ctx)
-    reference, ref_note = _reference(fake, real, net, names, ctx["batch"])
+    reference, ref_note = _reference(fake, real, net, names, ctx)
+    if ctx["rank"] != 0:
+        return []
     sets = FeatureSets(real.feats, fake.feats, fake.probs, reference, real_stats=real.stats, fake_stats=fake.stats)
     common = {**_common(fake, real, fields, ctx["seed"]), "extract_seconds": round(time.perf_counter() - start, 2)}
 
@@ -354,7 +382,7 @@ def _ppl_record(fake: _Side, entry, options, ctx: dict[str, Any], lpips_weights:
     return rec
 
 
-def _reference(fake: _Side, real: _Side, net, names: list[str], batch_size: int):
+def _reference(fake: _Side, real: _Side, net, names: list[str], ctx: dict[str, Any]):
     """Features of a digits train-split subset as large as the generated set (FID's reference), or None."""
     if "fid" not in names or real.source.text != "builtin:digits-test" or fake.run is None:
         return None, None
@@ -364,7 +392,8 @@ def _reference(fake: _Side, real: _Side, net, names: list[str], batch_size: int)
     train = load_digits_dataset("train", cfg.data.resolution, cfg.data.channels)
     n_ref = min(fake.count, len(train))
     ref_idx = torch.randperm(len(train), generator=torch.Generator().manual_seed(REFERENCE_SEED))[:n_ref]
-    reference, _ = extract(net, train.images[ref_idx], batch_size, progress=False)
+    images = train.images[ref_idx]
+    reference, _ = _extract_shared(net, lambda rows: images[rows], n_ref, False, {**ctx, "progress": False}, "")
     return reference, f"digits train split, {n_ref} images (seed {REFERENCE_SEED})"
 
 
@@ -399,6 +428,8 @@ def evaluate_run(
     """
     run = Run.load(run_path, device=device)
     if run.cfg.data.source == "stacked-digits":
+        if options.get("rank", 0) != 0:
+            return  # mode counting is not sharded: rank 0 does it alone
         yield from _stacked_modes(run, names or ["modes"], num_samples, seed)
         return
     real = real_source_of(run)

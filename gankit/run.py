@@ -127,11 +127,13 @@ class Run:
         truncation: float = 1.0,
         batch_size: int = 256,
         label: int | Sequence[float] | None = None,
+        rows: slice | None = None,
     ) -> torch.Tensor:
         """n images [n, C, H, W] in [-1, 1], the same for the same seed whatever the batch size.
 
         A class-conditional run draws class `label`, or every class in turn when `label` is None; a
-        label-vector run draws vector `label`, or the run's saved label vectors in turn.
+        label-vector run draws vector `label`, or the run's saved label vectors in turn. `rows` keeps only
+        those rows of the n (a rank's share under torchrun), drawn exactly as in the full set.
         """
         if not isinstance(n, int) or n < 1:
             raise ValueError(f"n must be a positive number of samples, got {n!r}")
@@ -139,8 +141,10 @@ class Run:
         z = self.latents(n, seed, 1.0 if w_space else truncation)
         kwargs = {"truncation_psi": truncation} if w_space else {}
         c = self.labels(n, label)
+        if rows is not None:
+            z, c = z[rows], (c[rows] if c is not None else None)
         chunks = []
-        for i in range(0, n, batch_size):
+        for i in range(0, len(z), batch_size):
             inputs = [z[i : i + batch_size]] + ([c[i : i + batch_size].to(self.device)] if c is not None else [])
             chunks.append(self.G(*inputs, **kwargs))
         return torch.cat(chunks).cpu()

@@ -325,6 +325,7 @@ def _feature_records(entries: dict, options: dict, ctx: dict[str, Any]):
         return []
     sets = FeatureSets(real.feats, fake.feats, fake.probs, reference, real_stats=real.stats, fake_stats=fake.stats)
     common = {**_common(fake, real, fields, ctx["seed"]), "extract_seconds": round(time.perf_counter() - start, 2)}
+    common["ranks"] = ctx["world_size"]  # processes that shared the feature extraction
 
     # Compute each metric.
     records = []

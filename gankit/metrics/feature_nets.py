@@ -105,7 +105,7 @@ def extract(
         images: uint8 [N, C, H, W] in [0, 255] or float [N, C, H, W] in [-1, 1].
         batch_size: images per forward pass; results do not depend on it beyond float rounding.
         with_probs: also return the softmax of `net.logits`.
-        progress: show a progress bar, when stderr is a terminal.
+        progress: show a progress bar (images done, images/s), only when stderr is a terminal.
         desc: the bar's label.
 
     Returns:
@@ -130,12 +130,15 @@ def extract(
     device = _device(net)
     feats, probs = [], []
     show = progress and sys.stderr.isatty()
-    for i in tqdm(range(0, len(images), batch_size), desc=desc, unit="batch", disable=not show, leave=False):
+    bar = tqdm(total=len(images), desc=desc, unit="img", disable=not show, leave=False)
+    for i in range(0, len(images), batch_size):
         x = net.prepare(images[i : i + batch_size].to(device))
         f = net.features(x)
         feats.append(f.double().cpu())
         if with_probs:
             probs.append(net.logits(x).double().softmax(dim=1).cpu())
+        bar.update(len(x))
+    bar.close()
     feats_out = torch.cat(feats).numpy() if feats else np.zeros((0, net.feature_dim))
     return feats_out, (torch.cat(probs).numpy() if with_probs and probs else None)
 

@@ -210,3 +210,16 @@ def test_run_name_is_the_shorthand_for_runs_name(run, tmp_path, monkeypatch):
     out, _ = _eval("--run", "tiny", "--metrics", "fid", "--num-samples", "30")
     assert "against builtin:digits-test" in out and "fid30_digits" in out
     assert _records(run / "metrics.jsonl")[-2]["real_set"] == "digits test split (450 images)"
+
+
+def test_every_metric_is_independent_of_the_batch_size(run, tmp_path):
+    """Protects batch-size independence of every feature metric end to end (sampling and extraction batches)."""
+    logs = []
+    for batch in ("7", "64"):
+        log = tmp_path / f"b{batch}.jsonl"
+        args = ["--fake", str(run), "--real", "builtin:digits-test", "--metrics", "fid,kid,is,pr,dc"]
+        _eval(*args, "--num-samples", "60", "--batch", batch, "--log", str(log), "--stats-cache", "off")
+        logs.append(_records(log))
+    for a, b in zip(*logs, strict=True):
+        for key in a.get("result_keys", []):
+            assert a[key] == pytest.approx(b[key], rel=1e-6, abs=1e-9), (a["name"], key)

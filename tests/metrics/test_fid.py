@@ -41,6 +41,19 @@ def test_fid_reference_value_for_isotropic_gaussians():
     assert fid == pytest.approx(4.0, abs=1e-10)
 
 
+@pytest.mark.parametrize(
+    ("mu2", "sigma1", "sigma2", "expected"),
+    [
+        ([0.0, 0.0], np.diag([1.0, 0.0]), np.diag([0.0, 1.0]), 2.0),  # singular, orthogonal: 1 + 1 - 2 * 0
+        ([3.0, 4.0], np.zeros((2, 2)), np.zeros((2, 2)), 25.0),  # point masses 5 apart
+        ([0.0, 0.0], np.diag([4.0, 9.0]), np.diag([1.0, 1.0]), 5.0),  # (2 - 1)^2 + (3 - 1)^2
+    ],
+)
+def test_frechet_distance_closed_forms(mu2, sigma1, sigma2, expected):
+    """Pins the closed forms of issue 4's test list, including singular and zero covariances."""
+    assert fid_from_stats(np.zeros(2), sigma1, np.array(mu2), sigma2) == pytest.approx(expected, abs=1e-10)
+
+
 def test_fid_of_a_set_against_itself_is_zero():
     """Protects the trace term: identical sets must give a distance of 0, not a rounding residue."""
     feats, _ = _well_conditioned_sets(0)

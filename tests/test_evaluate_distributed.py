@@ -27,9 +27,8 @@ def test_two_rank_eval_equals_one_process(tmp_path):
     """Protects sharded extraction: 2 ranks gather the same features as 1 process, and only rank 0 writes."""
     args = ["eval", "--no-progress", "--fake", "builtin:digits-test", "--real", "builtin:digits-train"]
     args += ["--metrics", "fid,kid,pr,dc", "--stats-cache", "off", "--batch", "50"]
-    result = _torchrun(
-        str(ROOT / "tests" / "eval_worker.py"), json.dumps([*args, "--log", str(tmp_path / "two.jsonl")])
-    )
+    # "--" keeps torchrun's parser off gankit's flags (it would read --log as an abbreviation of its --log-dir).
+    result = _torchrun("-m", "gankit", "--", *args, "--log", str(tmp_path / "two.jsonl"))
     assert result.returncode == 0, result.stderr[-3000:]
     assert result.stdout.count("fid450_digits") == 1  # the table is printed by rank 0 only
     single = CliRunner().invoke(main, [*args, "--log", str(tmp_path / "one.jsonl")])

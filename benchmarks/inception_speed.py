@@ -169,6 +169,9 @@ def _write_docs(rows: list[dict], max_diff: float, args: argparse.Namespace) -> 
         f"feature difference between the two: {max_diff:.2g}. Machine: {platform.machine()}, "
         f"{os.cpu_count()} logical CPUs, torch {rows[0]['torch']}.",
         "",
+        "Wall-clock images/s depend on what else runs on the machine at the time (see the CPU share of each "
+        "round); images per CPU second compare the work each implementation does per image.",
+        "",
         "Command:",
         "",
         "```",

@@ -38,10 +38,10 @@ def digit_pngs(tmp_path_factory):
     return folder, archive, images
 
 
-def _eval(*args: str) -> tuple[str, list[dict]]:
+def _eval(*args: str) -> str:
     result = CliRunner().invoke(main, ["eval", "--no-progress", *args])
     assert result.exit_code == 0, result.output
-    return result.output, []
+    return result.output
 
 
 def _records(path) -> list[dict]:
@@ -64,7 +64,7 @@ def test_folder_and_zip_of_pngs_equal_the_tensors_they_came_from(digit_pngs, tmp
 
 def test_run_against_builtin_split_records_provenance_in_the_run(run):
     """Protects the record fields of --fake RUN --real builtin:... and that they go to the run's metrics.jsonl."""
-    out, _ = _eval("--fake", str(run), "--real", "builtin:digits-train", "--metrics", "fid,kid", "--num-samples", "50")
+    out = _eval("--fake", str(run), "--real", "builtin:digits-train", "--metrics", "fid,kid", "--num-samples", "50")
     records = _records(run / "metrics.jsonl")[-2:]
     for rec in records:
         assert rec["num_gen"] == 50 and rec["num_real"] == 1347 and rec["seed"] == 123
@@ -87,8 +87,8 @@ def test_real_statistics_are_cached_reused_and_readable_elsewhere(digit_pngs, tm
     folder, _, _ = digit_pngs
     cache, log = tmp_path / "cache", tmp_path / "m.jsonl"
     args = ["--fake", str(folder), "--real", "builtin:digits-test", "--metrics", "fid", "--log", str(log)]
-    first, _ = _eval(*args, "--stats-cache", str(cache))
-    second, _ = _eval(*args, "--stats-cache", str(cache))
+    first = _eval(*args, "--stats-cache", str(cache))
+    second = _eval(*args, "--stats-cache", str(cache))
     assert "statistics cached in" in first and "statistics from the cache" in second
     (file,) = cache.glob("digits-cnn-450-*.npz")  # the real set's; the folder's are cached too
     with np.load(file, allow_pickle=False) as data:  # what another FID tool does
@@ -147,7 +147,7 @@ def test_foreign_statistics_are_used_with_a_warning(digit_pngs, tmp_path):
     mu, sigma, _ = load_stats(next(cache.glob("digits-cnn-450-*.npz")))
     foreign = tmp_path / "foreign.npz"
     np.savez(foreign, mu=mu, sigma=sigma)
-    out, _ = _eval("--fake", str(folder), "--real", str(foreign), "--features", "digits")
+    out = _eval("--fake", str(folder), "--real", str(foreign), "--features", "digits")
     assert "carries no gankit metadata" in out and "records not written" in out
 
 
@@ -207,7 +207,7 @@ def test_run_name_is_the_shorthand_for_runs_name(run, tmp_path, monkeypatch):
     (tmp_path / "runs").mkdir()
     (tmp_path / "runs" / "tiny").symlink_to(run)
     monkeypatch.chdir(tmp_path)
-    out, _ = _eval("--run", "tiny", "--metrics", "fid", "--num-samples", "30")
+    out = _eval("--run", "tiny", "--metrics", "fid", "--num-samples", "30")
     assert "against builtin:digits-test" in out and "fid30_digits" in out
     assert _records(run / "metrics.jsonl")[-2]["real_set"] == "digits test split (450 images)"
 

@@ -190,7 +190,10 @@ def sample(
 @click.option(
     "--log", "log_path", type=click.Path(path_type=Path), help="metrics.jsonl to append to (default: the run's)."
 )
-@click.option("--stats-cache", help="Folder of cached real-set statistics, or 'off'. [default: ~/.cache/gankit/stats]")
+@click.option(
+    "--stats-cache",
+    help="Folder of cached real-set statistics, or 'off'. [default: eval.stats_dir, else ~/.cache/gankit/stats]",
+)
 @click.option("--progress/--no-progress", default=True, show_default=True, help="Progress bars (only on a terminal).")
 @click.option("--ppl-space", type=click.Choice(["w", "z"]), default="w", show_default=True, help="PPL: path space.")
 @click.option(
@@ -222,7 +225,6 @@ def evaluate(
     """Compare a generated set with a real one; results are printed as a table and appended to metrics.jsonl."""
     from gankit.evaluate import evaluate as evaluate_sources
     from gankit.evaluate import evaluate_run
-    from gankit.metrics import stats_file
     from gankit.train.distributed import init_distributed, shutdown_distributed
 
     # Validate the flags.
@@ -237,7 +239,7 @@ def evaluate(
         raise GankitError("--metrics is empty; name at least one metric, e.g. --metrics fid")
     if run_path is not None and not run_path.exists() and (Path("runs") / run_path).is_dir():
         run_path = Path("runs") / run_path  # --run NAME means runs/NAME
-    stats_dir = None if stats_cache == "off" else Path(stats_cache) if stats_cache else stats_file.default_cache_dir()
+    stats_dir = None if stats_cache == "off" else Path(stats_cache) if stats_cache else "auto"
 
     # Evaluate and print.
     options = {"features": features, "inception_weights": inception_weights, "batch_size": batch}

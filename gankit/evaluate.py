@@ -25,6 +25,7 @@ import torch
 import gankit
 from gankit.data.dataset import to_uint8
 from gankit.errors import ConfigError
+from gankit.metrics import stats_file
 from gankit.metrics.catalog import GENERATOR_METRICS, NEEDS_PROBS, FeatureSets
 from gankit.metrics.digits_net import load_digits_net
 from gankit.metrics.feature_nets import extract, has_classifier
@@ -182,7 +183,7 @@ def evaluate(
     inception_weights: str | Path | None = None,
     batch_size: int = 64,
     log_path: str | Path | None = None,
-    stats_dir: str | Path | None = None,
+    stats_dir: str | Path | None = "auto",
     progress: bool = True,
     metric_options: dict[str, dict[str, Any]] | None = None,
     lpips_weights: str | Path | None = None,
@@ -206,7 +207,8 @@ def evaluate(
         inception_weights: the Inception weight file (default: metrics.inception_weights, then ~/.cache/gankit).
         batch_size: images per generator and feature-network forward pass (results do not depend on it).
         log_path: the metrics.jsonl to append to; default: the fake (else real) run's, else none.
-        stats_dir: the statistics cache folder; None turns the cache off.
+        stats_dir: the statistics cache folder; None turns the cache off; "auto" takes a run's eval.stats_dir, else
+            ~/.cache/gankit/stats.
         progress: show progress bars on a terminal.
         metric_options: per metric name, settings for its options model (e.g. {"ppl": {"space": "z"}}).
         lpips_weights: the folder holding PPL's LPIPS weight files (default ~/.cache/gankit).
@@ -233,6 +235,9 @@ def evaluate(
     entries = {name: METRICS.get(name, key="--metrics") for name in names}
     options = {name: _options(entry, (metric_options or {}).get(name, {})) for name, entry in entries.items()}
     feature_names = [name for name in names if name not in GENERATOR_METRICS]
+    if stats_dir == "auto":
+        configured = a_run.cfg.eval.stats_dir if a_run else None
+        stats_dir = Path(configured).expanduser() if configured else stats_file.default_cache_dir()
     _check_sources(feature_names, fake_side, real_side)
     if "ppl" in names:
         _check_ppl_source(fake_side)

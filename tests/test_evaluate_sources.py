@@ -223,3 +223,13 @@ def test_every_metric_is_independent_of_the_batch_size(run, tmp_path):
     for a, b in zip(*logs, strict=True):
         for key in a.get("result_keys", []):
             assert a[key] == pytest.approx(b[key], rel=1e-6, abs=1e-9), (a["name"], key)
+
+
+def test_the_run_config_names_the_statistics_cache(tmp_path):
+    """Protects eval.stats_dir: without --stats-cache, `gankit eval --run` caches where the run's config says."""
+    run, cache = tmp_path / "run", tmp_path / "configured"
+    args = [arg for kv in [*TINY, f"eval.stats_dir={cache}"] for arg in ("--set", kv)]
+    result = CliRunner().invoke(main, ["train", "--preset", "dcgan-digits", "--out", str(run), *args])
+    assert result.exit_code == 0, result.output
+    out = _eval("--run", str(run), "--metrics", "fid", "--num-samples", "20")
+    assert f"statistics cached in {cache}" in out and len(list(cache.glob("digits-cnn-450-*.npz"))) == 1

@@ -336,7 +336,7 @@ def _feature_records(entries: dict, options: dict, ctx: dict[str, Any]):
     records = []
     for name, entry in entries.items():
         start = time.perf_counter()
-        results, settings = entry.build(sets, options[name])
+        results, settings = _compute(name, entry.build, sets, options[name])
         rec = {"metric": name, "name": record_name(name, fake.count or 0, net_key), **results, **common}
         rec.update(settings=settings, result_keys=[k for k in RESULT_KEYS if k in results])
         if name == "fid" and ref_note:
@@ -351,6 +351,14 @@ def _feature_records(entries: dict, options: dict, ctx: dict[str, Any]):
         rec.update(common, time=time.strftime("%Y-%m-%dT%H:%M:%S"))
         records.append(rec)
     return records
+
+
+def _compute(name: str, build: Callable, *args: Any) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Run a metric; its guard rails' ValueErrors become ConfigErrors naming the metric (one line in the CLI)."""
+    try:
+        return build(*args)
+    except ValueError as exc:
+        raise ConfigError(f"--metrics {name}: {exc}") from None
 
 
 def _ppl_record(fake: _Side, entry, options, ctx: dict[str, Any], lpips_weights: str | Path | None) -> dict:
@@ -371,7 +379,7 @@ def _ppl_record(fake: _Side, entry, options, ctx: dict[str, Any], lpips_weights:
     distance = load_lpips(variant, run.device, backbone_path=backbone, heads_path=heads)
     n = ctx["num_samples"] or run.cfg.metrics.num_samples
     start = time.perf_counter()
-    results, settings = entry.build(run.G, distance, n, ctx["seed"], options)
+    results, settings = _compute("ppl", entry.build, run.G, distance, n, ctx["seed"], options)
     fake.description = f"{fake.source.text} ({run.checkpoint.name}, kimg {run.kimg:.1f}), {n} path segments"
     fake.count = n
     fields = {

@@ -114,3 +114,11 @@ def test_ppl_with_alexnet_on_small_images_says_what_to_use(sg2_run):
     """Protects the size guard: LPIPS-alex on 16 px images fails before any weights are read."""
     result = _eval("--run", str(sg2_run), "--metrics", "ppl", "--lpips", "alex")
     assert result.exit_code == 2 and "at least 32 px" in result.output and "use --lpips vgg" in result.output
+
+
+def test_too_few_ppl_segments_is_a_one_line_error(sg2_run, lpips_folder, generated_hashes):
+    """Protects PPL's sample-count guard through the CLI (its percentile filter needs 100 segments)."""
+    result = _eval(
+        "--run", str(sg2_run), "--metrics", "ppl", "--num-samples", "50", "--lpips-weights", str(lpips_folder)
+    )
+    assert result.exit_code == 2 and "--metrics ppl: PPL num_samples=50 must be at least 100" in result.output

@@ -233,3 +233,13 @@ def test_the_run_config_names_the_statistics_cache(tmp_path):
     assert result.exit_code == 0, result.output
     out = _eval("--run", str(run), "--metrics", "fid", "--num-samples", "20")
     assert f"statistics cached in {cache}" in out and len(list(cache.glob("digits-cnn-450-*.npz"))) == 1
+
+
+@pytest.mark.parametrize(
+    ("metrics", "match"),
+    [("is", "--metrics is: IS needs at least as many samples as splits: 5 samples, splits=10; use more samples")],
+)
+def test_metric_guard_rails_are_one_line_cli_errors(run, metrics, match):
+    """Protects the CLI path of the guard rails: a metric's refusal is printed as one line, not a traceback."""
+    result = CliRunner().invoke(main, ["eval", "--run", str(run), "--metrics", metrics, "--num-samples", "5"])
+    assert result.exit_code == 2 and match in result.output and "Traceback" not in result.output

@@ -246,35 +246,89 @@ def sample(
 
 
 @main.command(name="eval")
-@click.option("--run", "run_path", required=True, type=click.Path(path_type=Path), help="Run or checkpoint folder.")
+@click.option("--run", "run_path", type=click.Path(path_type=Path), help="Shorthand: --fake RUN --real its test set.")
+@click.option("--fake", help="Generated set: run folder, image folder, .zip, builtin:digits-test|train, or .npz.")
+@click.option("--real", help="Real set, in the same forms as --fake.")
 @click.option(
-    "--metrics", help="Comma-separated: fid, kid, is, pr, dc; modes for stacked digits. [default: fid, or modes]"
+    "--metrics", help="Comma-separated: fid, kid, is, pr, dc, ppl; modes for stacked digits. [default: config]"
 )
 @click.option(
-    "--num-samples", type=click.IntRange(2, 500_000), help="Generated samples (default: metrics.num_samples)."
+    "--num-samples", type=click.IntRange(2, 500_000), help="Samples drawn from a run (default: metrics.num_samples)."
 )
-@click.option("--seed", default=123, show_default=True, type=SEED, help="Latent seed of the generated set.")
+@click.option("--seed", default=123, show_default=True, type=SEED, help="Latent seed of samples drawn from runs.")
 @click.option("--device", default="cpu", show_default=True, type=click.Choice(["cpu", "cuda"]), help="Device.")
 @click.option("--features", type=click.Choice(["digits", "inception"]), help="Feature network (default: config).")
 @click.option("--inception-weights", type=click.Path(path_type=Path), help="pt_inception-2015-12-05-6726825d.pth.")
+@click.option("--batch", default=64, show_default=True, type=click.IntRange(1, 4096), help="Images per forward pass.")
+@click.option(
+    "--log", "log_path", type=click.Path(path_type=Path), help="metrics.jsonl to append to (default: the run's)."
+)
+@click.option(
+    "--stats-cache",
+    help="Folder of cached real-set statistics, or 'off'. [default: eval.stats_dir, else ~/.cache/gankit/stats]",
+)
+@click.option("--progress/--no-progress", default=True, show_default=True, help="Progress bars (only on a terminal).")
+@click.option("--ppl-space", type=click.Choice(["w", "z"]), default="w", show_default=True, help="PPL: path space.")
+@click.option(
+    "--ppl-sampling", type=click.Choice(["end", "full"]), default="end", show_default=True, help="PPL: t sampling."
+)
+@click.option("--lpips", type=click.Choice(["vgg", "alex"]), default="vgg", show_default=True, help="PPL's LPIPS.")
+@click.option(
+    "--lpips-weights", type=click.Path(path_type=Path), help="Folder of the LPIPS files. [default: ~/.cache/gankit]"
+)
 def evaluate(
-    run_path: Path,
+    run_path: Path | None,
+    fake: str | None,
+    real: str | None,
     metrics: str | None,
     num_samples: int | None,
     seed: int,
     device: str,
-    features: str | None = None,
-    inception_weights: Path | None = None,
+    features: str | None,
+    inception_weights: Path | None,
+    batch: int,
+    log_path: Path | None,
+    stats_cache: str | None,
+    progress: bool,
+    ppl_space: str,
+    ppl_sampling: str,
+    lpips: str,
+    lpips_weights: Path | None,
 ) -> None:
-    """Evaluate a run's EMA generator; results are printed and appended to the run's metrics.jsonl."""
+    """Compare a generated set with a real one; results are printed as a table and appended to metrics.jsonl."""
+    from gankit.evaluate import evaluate as evaluate_sources
     from gankit.evaluate import evaluate_run
+    from gankit.train.distributed import init_distributed, shutdown_distributed
 
+    # Validate the flags.
+    if (run_path is None) == (fake is None):
+        raise GankitError("gankit eval needs --run RUN, or --fake SRC with --real SRC (not both --run and --fake)")
+    if fake is not None and real is None:
+        raise GankitError(
+            f"--fake {fake} needs --real SRC: a run folder, image folder, .zip, builtin:digits-test or .npz"
+        )
     names = None if metrics is None else [m.strip() for m in metrics.split(",") if m.strip()]
     if names is not None and not names:
         raise GankitError("--metrics is empty; name at least one metric, e.g. --metrics fid")
-    options = {"features": features, "inception_weights": inception_weights}
-    for line in evaluate_run(run_path, names, num_samples, seed, pick_device(device), **options):
-        click.echo(line)
+    if run_path is not None and not run_path.exists() and (Path("runs") / run_path).is_dir():
+        run_path = Path("runs") / run_path  # --run NAME means runs/NAME
+    stats_dir = None if stats_cache == "off" else Path(stats_cache) if stats_cache else "auto"
+
+    # Evaluate and print.
+    options = {"features": features, "inception_weights": inception_weights, "batch_size": batch}
+    options.update(log_path=log_path, stats_dir=stats_dir, progress=progress, lpips_weights=lpips_weights)
+    options["metric_options"] = {"ppl": {"space": ppl_space, "sampling": ppl_sampling, "lpips": lpips}}
+    torch_device = pick_device(device)
+    dist = init_distributed(torch_device.type)  # under torchrun: features are extracted by all ranks
+    options.update(rank=dist.rank, world_size=dist.world_size)
+    if run_path is not None and real is None:
+        lines = evaluate_run(run_path, names, num_samples, seed, torch_device, **options)
+    else:
+        lines = evaluate_sources(str(fake or run_path), real, names, num_samples, seed, torch_device, **options)
+    for line in lines:
+        if dist.is_main:
+            click.echo(line)
+    shutdown_distributed()
 
 
 @main.command()

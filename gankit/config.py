@@ -263,6 +263,31 @@ class MetricsConfig(Section):
     inception_weights: str | None = None  # the FID Inception weight file; default ~/.cache/gankit/
 
 
+class EvalConfig(Section):
+    """Evaluation during training (train/evaluation.py) and the statistics cache of `gankit eval`."""
+
+    metrics: list[Literal["fid", "kid", "is", "pr", "dc"]] = []  # empty: no evaluation during training
+    every_kimg: float = Field(0.0, ge=0)  # evaluate when training crosses a multiple of this, and at the end
+    best_metric: Literal["fid", "kid", "is", "precision", "recall", "density", "coverage"] | None = None
+    num_samples: int | None = Field(None, ge=2)  # generated samples per evaluation; default metrics.num_samples
+    stats_dir: str | None = None  # cache of real-set statistics; default ~/.cache/gankit/stats
+
+    @model_validator(mode="after")
+    def _check_schedule(self):
+        if self.metrics and self.every_kimg <= 0:
+            raise ValueError(
+                f"eval.metrics={self.metrics} needs eval.every_kimg > 0 (how often to evaluate); set e.g. "
+                "eval.every_kimg=50"
+            )
+        source = {"precision": "pr", "recall": "pr", "density": "dc", "coverage": "dc"}.get(self.best_metric or "")
+        if self.best_metric and (source or self.best_metric) not in self.metrics:
+            raise ValueError(
+                f"eval.best_metric={self.best_metric!r} is not computed: add '{source or self.best_metric}' to "
+                f"eval.metrics (now {self.metrics})"
+            )
+        return self
+
+
 class Config(Section):
     """A whole run's config. `generator` and `discriminator` are validated by their family's options."""
 
@@ -274,6 +299,7 @@ class Config(Section):
     augment: AugmentConfig = AugmentConfig()
     train: TrainConfig = TrainConfig()
     metrics: MetricsConfig = MetricsConfig()
+    eval: EvalConfig = EvalConfig()
 
     @model_validator(mode="after")
     def _check_point_data(self):

@@ -201,6 +201,7 @@ class Run:
         label: int | Sequence[float] | None = None,
         truncation_cutoff: int | None = None,
         noise: NoiseMode | None = None,
+        rows: slice | None = None,
     ) -> torch.Tensor:
         """n images [n, C, H, W] in [-1, 1] at data.resolution, the same for the same seed whatever the batch size.
 
@@ -215,6 +216,7 @@ class Run:
                 else towards the mean latent.
             batch_size: samples per forward pass (does not change the images).
             label: class or label vector for conditional runs.
+            rows: keep only these rows of the n (a rank's share under torchrun), drawn exactly as in the full set.
             truncation_cutoff: mapping-network generators only: truncate the first this many ws (of G.num_ws);
                 None truncates all.
             noise: mapping-network generators only: "const" (the fixed noise maps; the default), "random"
@@ -234,15 +236,19 @@ class Run:
         if noise is not None:
             kwargs["noise_mode"] = noise
         c = self.labels(n, label)
+        first = 0
+        if rows is not None:
+            z, c = z[rows], (c[rows] if c is not None else None)
+            first = range(n)[rows][0] if len(z) else 0  # the global index of the first kept row
 
         # Random noise: one sample per call, each with its own stream, so no sample depends on the batch.
         if noise == "random":
             batch_size = 1
         chunks = []
-        for i in range(0, n, batch_size):
+        for i in range(0, len(z), batch_size):
             inputs = [z[i : i + batch_size]] + ([c[i : i + batch_size].to(self.device)] if c is not None else [])
             if noise == "random":
-                kwargs["generator"] = _noise_generator(seed, i)
+                kwargs["generator"] = _noise_generator(seed, first + i)
             chunks.append(self.G(*inputs, **kwargs))
         img = torch.cat(chunks)
         if img.ndim == 4 and img.shape[-1] < self.cfg.data.resolution:

@@ -56,3 +56,13 @@ def train_run(cfg, run_dir, resume=None):
         trainer.load(resume)
     trainer.train()
     return trainer
+
+
+@pytest.fixture(autouse=True)
+def stats_cache_in_tmp(tmp_path_factory, monkeypatch):
+    """Keep the statistics cache of `gankit eval` out of the user's ~/.cache during tests."""
+    from gankit.metrics import stats_file
+
+    folder = tmp_path_factory.mktemp("stats-cache")
+    monkeypatch.setattr(stats_file, "default_cache_dir", lambda: folder)
+    return folder

@@ -39,7 +39,7 @@ def test_sample_and_eval(trained, tmp_path):
     assert out.is_file()
     result = CliRunner().invoke(main, ["eval", "--run", str(run), "--metrics", "fid", "--num-samples", "64"])
     assert result.exit_code == 0, result.output
-    assert "fid " in result.output and "reference" in result.output
+    assert "fid64_digits" in result.output and "reference" in result.output
     records = [json.loads(line) for line in (run / "metrics.jsonl").read_text().splitlines()]
     fid = next(r for r in records if r["metric"] == "fid")
     assert fid["feature_net"] == "digits-cnn" and fid["num_gen"] == 64 and fid["snapshot"] == "ckpt-0000000128"

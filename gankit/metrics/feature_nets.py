@@ -10,11 +10,13 @@ A feature network is an nn.Module with
 `ModuleFeatureNet` gives any module these attributes.
 """
 
+import sys
 from pathlib import Path
 
 import numpy as np
 import torch
 from torch import nn
+from tqdm import tqdm
 
 from gankit.metrics.preprocess import describe_preprocessing, prepare_for_features
 from gankit.metrics.seeded_weights import tensors_sha256
@@ -89,7 +91,12 @@ def has_classifier(net: nn.Module) -> bool:
 
 @torch.no_grad()
 def extract(
-    net: nn.Module, images: torch.Tensor, batch_size: int = 256, with_probs: bool = False
+    net: nn.Module,
+    images: torch.Tensor,
+    batch_size: int = 256,
+    with_probs: bool = False,
+    progress: bool = False,
+    desc: str = "features",
 ) -> tuple[np.ndarray, np.ndarray | None]:
     """Features, and optionally softmax class probabilities, of real or generated images.
 
@@ -98,6 +105,8 @@ def extract(
         images: uint8 [N, C, H, W] in [0, 255] or float [N, C, H, W] in [-1, 1].
         batch_size: images per forward pass; results do not depend on it beyond float rounding.
         with_probs: also return the softmax of `net.logits`.
+        progress: show a progress bar (images done, images/s), only when stderr is a terminal.
+        desc: the bar's label.
 
     Returns:
         feats: float64 [N, feature_dim].
@@ -120,12 +129,16 @@ def extract(
     # Run the batches.
     device = _device(net)
     feats, probs = [], []
+    show = progress and sys.stderr.isatty()
+    bar = tqdm(total=len(images), desc=desc, unit="img", disable=not show, leave=False)
     for i in range(0, len(images), batch_size):
         x = net.prepare(images[i : i + batch_size].to(device))
         f = net.features(x)
         feats.append(f.double().cpu())
         if with_probs:
             probs.append(net.logits(x).double().softmax(dim=1).cpu())
+        bar.update(len(x))
+    bar.close()
     feats_out = torch.cat(feats).numpy() if feats else np.zeros((0, net.feature_dim))
     return feats_out, (torch.cat(probs).numpy() if with_probs and probs else None)
 

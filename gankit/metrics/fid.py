@@ -10,8 +10,26 @@ up to rounding, so the result stays real and finite even for singular covariance
 All statistics are float64.
 """
 
+import warnings
+
 import numpy as np
 import torch
+
+EMPTY_HINT = "pass a set with images in it (check the folder or split, or raise --num-samples)"
+
+
+class BiasedFidWarning(UserWarning):
+    """FID from fewer samples than feature dimensions: a singular covariance, and a value biased upwards."""
+
+
+def biased_fid_warning(num_samples: int, feature_dim: int) -> str | None:
+    """The warning text when a set of `num_samples` is smaller than `feature_dim`, else None."""
+    if num_samples >= feature_dim:
+        return None
+    return (
+        f"FID from {num_samples} samples in {feature_dim} feature dimensions is biased upwards (the covariance is "
+        f"singular); use at least {feature_dim} samples, and compare only FIDs made with the same counts"
+    )
 
 
 def _as_float64(name: str, array: np.ndarray | torch.Tensor) -> np.ndarray:
@@ -40,7 +58,8 @@ def feature_stats(feats: np.ndarray | torch.Tensor) -> tuple[np.ndarray, np.ndar
     if feats.ndim != 2:
         raise ValueError(f"feats has shape {list(feats.shape)}, expected [N, D]")
     if feats.shape[0] < 2:
-        raise ValueError(f"feats has {feats.shape[0]} samples; a covariance needs at least 2")
+        hint = EMPTY_HINT if feats.shape[0] == 0 else "pass a set of 2 or more images"
+        raise ValueError(f"feats has {feats.shape[0]} samples; a covariance needs at least 2: {hint}")
     mu = feats.mean(axis=0)
     centered = feats - mu
     sigma = centered.T @ centered / (feats.shape[0] - 1)  # [D, N] @ [N, D] -> [D, D]
@@ -108,6 +127,9 @@ def fid_from_features(feat_a: np.ndarray | torch.Tensor, feat_b: np.ndarray | to
 
     Raises:
         ValueError: when either set is not [N, D] with N >= 2, or the feature dimensions differ.
+
+    Warns:
+        BiasedFidWarning: when a set has fewer samples than feature dimensions.
     """
     mu_a, sigma_a = feature_stats(feat_a)
     mu_b, sigma_b = feature_stats(feat_b)
@@ -116,4 +138,7 @@ def fid_from_features(feat_a: np.ndarray | torch.Tensor, feat_b: np.ndarray | to
             f"feat_a has {mu_a.shape[0]} feature dimensions but feat_b has {mu_b.shape[0]}; "
             "both sets must come from the same feature network"
         )
+    warning = biased_fid_warning(min(len(feat_a), len(feat_b)), mu_a.shape[0])
+    if warning:
+        warnings.warn(warning, BiasedFidWarning, stacklevel=2)
     return fid_from_stats(mu_a, sigma_a, mu_b, sigma_b)

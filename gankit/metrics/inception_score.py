@@ -12,7 +12,7 @@ import numpy as np
 import torch
 from scipy.special import xlogy
 
-from gankit.metrics.fid import _as_float64
+from gankit.metrics.fid import EMPTY_HINT, _as_float64
 
 PROB_TOLERANCE = 1e-3  # rows of class probabilities must sum to 1 within this (float32 softmax rounding)
 
@@ -35,7 +35,7 @@ def inception_score(probs: np.ndarray | torch.Tensor, splits: int = 10) -> tuple
     # Validate the probabilities.
     probs = _as_float64("probs", probs)
     if probs.ndim != 2 or probs.shape[0] == 0:
-        raise ValueError(f"probs has shape {list(probs.shape)}, expected a non-empty [N, num_classes]")
+        raise ValueError(f"probs has shape {list(probs.shape)}, expected a non-empty [N, num_classes]; {EMPTY_HINT}")
     if probs.min() < 0 or np.abs(probs.sum(axis=1) - 1).max() > PROB_TOLERANCE:
         raise ValueError(
             "probs must hold class probabilities (non-negative rows summing to 1, e.g. a softmax), "

@@ -17,7 +17,7 @@ records still carry the counts. All kernel sums are float64.
 import numpy as np
 import torch
 
-from gankit.metrics.fid import _as_float64
+from gankit.metrics.fid import EMPTY_HINT, _as_float64
 
 
 def polynomial_kernel(a: np.ndarray, b: np.ndarray, degree: int = 3, coef0: float = 1.0) -> np.ndarray:
@@ -81,7 +81,7 @@ def kid_from_features(
     feat_a, feat_b = _as_float64("feat_a", feat_a), _as_float64("feat_b", feat_b)
     for name, feats in (("feat_a", feat_a), ("feat_b", feat_b)):
         if feats.ndim != 2 or feats.shape[0] == 0:
-            raise ValueError(f"{name} has shape {list(feats.shape)}, expected a non-empty [N, D]")
+            raise ValueError(f"{name} has shape {list(feats.shape)}, expected a non-empty [N, D]; {EMPTY_HINT}")
     if feat_a.shape[1] != feat_b.shape[1]:
         raise ValueError(
             f"feat_a has {feat_a.shape[1]} feature dimensions but feat_b has {feat_b.shape[1]}; "

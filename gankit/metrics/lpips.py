@@ -9,9 +9,10 @@ shifted and scaled channel-wise by the constants of the reference implementation
 
 Weights come from two local files per variant, never downloaded: the ImageNet backbone as published with
 torchvision (`alexnet-owt-7be5be79.pth`, `vgg16-397923af.pth`, whose names carry the first 8 hex digits of their
-sha256, which is checked) and the linear heads of LPIPS v0.1 (`alex.pth`, `vgg.pth` from the lpips package's
-`weights/v0.1/` folder, saved here as `lpips_v0.1_alex.pth`, `lpips_v0.1_vgg.pth`; their full hashes are not known
-to gankit, so only their key layout is checked and their sha256 recorded).
+sha256) and the linear heads of LPIPS v0.1 (`alex.pth`, `vgg.pth` from the lpips package's `weights/v0.1/`
+folder, saved here as `lpips_v0.1_alex.pth`, `lpips_v0.1_vgg.pth`). The full SHA-256 of all four files (`VARIANTS`)
+are taken from several independent public records that agree with each other and with the 8-digit prefixes in the
+torchvision names; gankit cannot download the files, so they were not recomputed here from the files themselves.
 """
 
 from pathlib import Path
@@ -31,8 +32,20 @@ SCALE = (0.458, 0.448, 0.450)
 
 # Per variant: backbone file, the channel counts of the five tapped ReLUs, and the layer indices that end each tap.
 VARIANTS = {
-    "alex": {"backbone": "alexnet-owt-7be5be79.pth", "channels": (64, 192, 384, 256, 256), "taps": (2, 5, 8, 10, 12)},
-    "vgg": {"backbone": "vgg16-397923af.pth", "channels": (64, 128, 256, 512, 512), "taps": (4, 9, 16, 23, 30)},
+    "alex": {
+        "backbone": "alexnet-owt-7be5be79.pth",
+        "backbone_sha256": "7be5be791159472b1fbf3c69796f7cb30dca7ad8466c2df70058c37116cdee02",
+        "heads_sha256": "df73285e35b22355a2df87cdb6b70b343713b667eddbda73e1977e0c860835c0",
+        "channels": (64, 192, 384, 256, 256),
+        "taps": (2, 5, 8, 10, 12),
+    },
+    "vgg": {
+        "backbone": "vgg16-397923af.pth",
+        "backbone_sha256": "397923af8e79cdbb6a7127f12361acd7a2f83e06b05044ddf496e83de57a5bf0",
+        "heads_sha256": "a78928a0af1e5f0fcb1f3b9e8f8c3a2a5a3de244d830ad5c1feddc79b8432868",
+        "channels": (64, 128, 256, 512, 512),
+        "taps": (4, 9, 16, 23, 30),
+    },
 }
 
 
@@ -130,31 +143,33 @@ def load_lpips(
         device: where to put the network.
         backbone_path: torchvision's ImageNet weights of the backbone; default ~/.cache/gankit/<file in VARIANTS>.
         heads_path: the LPIPS v0.1 linear heads; default ~/.cache/gankit/lpips_v0.1_<variant>.pth.
-        check_hash: whether the backbone's sha256 must start with the prefix in its standard name (False for test
-            weights; the hashes are recorded either way).
+        check_hash: whether both files must have the standard sha256 in `VARIANTS` (False for test weights; the
+            hashes are recorded either way, so records made with other weights never compare with standard ones).
 
     Returns:
         The network in eval mode with `requires_grad_(False)` and `weight_sha256` set.
 
     Raises:
-        CheckpointError: when a file is missing, the backbone's hash does not start with the prefix in its name,
-            or a file's keys or shapes do not fit.
+        CheckpointError: when a file is missing, its hash is not the standard one, or its keys or shapes do not
+            fit.
     """
-    # Find the files and check the backbone's hash prefix.
-    backbone_file = VARIANTS[variant]["backbone"]
-    prefix = backbone_file.rsplit("-", 1)[1].split(".")[0]
-    how = "or pass its path to load_lpips(backbone_path=..., heads_path=...)"
-    identity = f"torchvision's ImageNet {variant} weights, sha256 starting with {prefix}"
-    backbone = resolve_weights(backbone_path, backbone_file, f"LPIPS-{variant} backbone", identity, how)
+    # Find the files and check their hashes.
+    if variant not in VARIANTS:
+        raise ValueError(f"LPIPS variant={variant!r} is not known; choices: {', '.join(VARIANTS)}")
+    spec = VARIANTS[variant]
+    how = "or pass its path (CLI: --lpips-weights DIR holding both files; Python: load_lpips(backbone_path=...))"
+    identity = f"torchvision's ImageNet {variant} weights, sha256 {spec['backbone_sha256']}"
+    backbone = resolve_weights(backbone_path, spec["backbone"], f"LPIPS-{variant} backbone", identity, how)
     heads_file = f"lpips_v0.1_{variant}.pth"
-    identity = f"the lpips package's weights/v0.1/{variant}.pth, renamed; its sha256 is not known to gankit"
+    identity = f"the lpips package's weights/v0.1/{variant}.pth, renamed; sha256 {spec['heads_sha256']}"
     heads = resolve_weights(heads_path, heads_file, f"LPIPS-{variant} linear heads", identity, how)
     digests = {"backbone": sha256_file(backbone), "heads": sha256_file(heads)}
-    if check_hash and not digests["backbone"].startswith(prefix):
-        raise CheckpointError(
-            f"{backbone} has sha256 {digests['backbone']}, expected one starting with {prefix} ({backbone_file}); "
-            "the file is damaged or another network's"
-        )
+    for part, file in (("backbone", backbone), ("heads", heads)):
+        if check_hash and digests[part] != spec[f"{part}_sha256"]:
+            raise CheckpointError(
+                f"{file} has sha256 {digests[part]}, expected {spec[f'{part}_sha256']} (LPIPS-{variant} {part}); "
+                "the file is damaged or another network's: replace it with the standard file"
+            )
 
     # Load both state dicts strictly, without running code.
     net = LPIPS(variant)

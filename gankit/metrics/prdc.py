@@ -21,7 +21,7 @@ import numpy as np
 import torch
 from scipy.spatial.distance import cdist
 
-from gankit.metrics.fid import _as_float64
+from gankit.metrics.fid import EMPTY_HINT, _as_float64
 
 CHUNK_ROWS = 1024
 
@@ -30,7 +30,7 @@ def _check_pair(real: np.ndarray | torch.Tensor, fake: np.ndarray | torch.Tensor
     real, fake = _as_float64("real", real), _as_float64("fake", fake)
     for name, feats in (("real", real), ("fake", fake)):
         if feats.ndim != 2 or feats.shape[0] == 0:
-            raise ValueError(f"{name} has shape {list(feats.shape)}, expected a non-empty [N, D]")
+            raise ValueError(f"{name} has shape {list(feats.shape)}, expected a non-empty [N, D]; {EMPTY_HINT}")
     if real.shape[1] != fake.shape[1]:
         raise ValueError(
             f"real has {real.shape[1]} feature dimensions but fake has {fake.shape[1]}; "

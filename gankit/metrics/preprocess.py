@@ -18,6 +18,9 @@ import torch.nn.functional as F
 from gankit.data.dataset import to_uint8
 
 LUMA_WEIGHTS = (0.299, 0.587, 0.114)  # ITU-R BT.601, the weights PIL's convert("L") uses
+# Float images may overshoot [-1, 1] by this much (generator output; clamped); beyond it they are on another scale
+# such as [0, 255] and are refused. Images in [0, 1] cannot be told apart from dark [-1, 1] ones.
+RANGE_SLACK = 0.5
 
 
 def rgb_to_grey(images: torch.Tensor) -> torch.Tensor:
@@ -44,8 +47,8 @@ def prepare_for_features(
     """Turn real or generated images into a feature network's input.
 
     Args:
-        images: uint8 [N, C, H, W] in [0, 255], or float [N, C, H, W] in [-1, 1] (generator output; values
-            outside are clamped by `to_uint8`). C is 1 or 3.
+        images: uint8 [N, C, H, W] in [0, 255], or float [N, C, H, W] in [-1, 1] (generator output; values up to
+            `RANGE_SLACK` outside are clamped by `to_uint8`). C is 1 or 3.
         resolution: the network's input side length.
         channels: the network's input channels, 1 (grey) or 3 (RGB).
         mean: subtracted from the 0..255 values after resizing.
@@ -57,8 +60,8 @@ def prepare_for_features(
 
     Raises:
         TypeError: when `images` is not a torch.Tensor.
-        ValueError: when `images` is not a 4-d uint8 or floating tensor with 1 or 3 channels, or when
-            `resolution`, `channels` or `std` is invalid.
+        ValueError: when `images` is not a 4-d uint8 or floating tensor with 1 or 3 channels, a float batch has
+            values outside [-1, 1], or `resolution`, `channels` or `std` is invalid.
     """
     # Validate the request and the batch.
     if not isinstance(images, torch.Tensor):
@@ -74,6 +77,13 @@ def prepare_for_features(
     if images.dtype == torch.uint8:
         pixels = images
     elif images.is_floating_point():
+        low, high = (float(v) for v in images.aminmax()) if images.numel() else (0.0, 0.0)
+        if not (-1 - RANGE_SLACK <= low and high <= 1 + RANGE_SLACK):  # also catches NaN
+            raise ValueError(
+                f"images are float with values in [{low:.4g}, {high:.4g}], expected [-1, 1] (overshoot up to "
+                f"{RANGE_SLACK} is clamped); map [0, 1] images with "
+                "x * 2 - 1, pass [0, 255] images as uint8, and clamp generator output with gankit.data.to_uint8"
+            )
         pixels = to_uint8(images)  # the same rounding as a PNG written by gankit
     else:
         raise ValueError(f"images has dtype {images.dtype}, expected uint8 in [0, 255] or float in [-1, 1]")

@@ -39,6 +39,16 @@ def record_name(metric: str, num_gen: int, net_key: str) -> str:
     return f"{metric}{count_tag(num_gen)}_{net_key}"
 
 
+def feature_fields(net: nn.Module, net_key: str) -> dict[str, str]:
+    """The fields that name a feature space: network name, registry key, weight sha256, preprocessing rule."""
+    return {
+        "feature_net": net.name,
+        "feature_net_key": net_key,
+        "feature_net_sha256": net.weight_sha256,
+        "preprocessing": net.preprocessing,
+    }
+
+
 def provenance(
     net: nn.Module,
     net_key: str,
@@ -60,10 +70,7 @@ def provenance(
         checkpoint: the checkpoint folder the generator came from.
     """
     return {
-        "feature_net": net.name,
-        "feature_net_key": net_key,
-        "feature_net_sha256": net.weight_sha256,
-        "preprocessing": net.preprocessing,
+        **feature_fields(net, net_key),
         "num_gen": num_gen,
         "num_real": num_real,
         "real_set": real_set,

@@ -36,6 +36,7 @@ from gankit.train.distributed import (
     init_distributed,
 )
 from gankit.train.ema import GeneratorEMA, recalibrate_batchnorm
+from gankit.train.evaluation import TrainingEvaluation
 from gankit.train.nonfinite import NonFiniteGuard, reseed_after_rollback
 from gankit.train.optim import make_optimizer
 from gankit.train.pictures import save_samples_picture
@@ -134,6 +135,7 @@ class Trainer:
         self.guard = NonFiniteGuard(t.max_nonfinite_steps, t.max_rollbacks, self.device)
         self.stop = StopFlag()
         self.stopped_by: str | None = None
+        self.evaluation = TrainingEvaluation(cfg, self.run_dir, self.dist, self.log)  # eval.metrics on schedule
 
     @staticmethod
     def _augment_fn(aug: Augment, fmt: torch.memory_format):
@@ -396,10 +398,13 @@ class Trainer:
                 tick_start_time = time.perf_counter()
                 continue
 
-            # Snapshot: sample grid and checkpoint.
-            if self.tick % t.snapshot_ticks == 0 or done:
+            # Snapshot: sample grid and checkpoint; evaluate that checkpoint on schedule (train/evaluation.py).
+            eval_due = self.evaluation.due(self.nimg, round(tick_kimg * 1000), done)
+            if self.tick % t.snapshot_ticks == 0 or done or eval_due:
                 self.snapshot_grid()
                 self.save()
+            if eval_due:
+                self.evaluation.run(self.device)
             tick_start_time = time.perf_counter()
             self.elapsed_s += tick_start_time - now  # snapshot time counts in the run's time, not in sec/kimg
         bar.close()

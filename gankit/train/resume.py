@@ -56,7 +56,9 @@ def check_compatible(cfg: Config, checkpoint: Path) -> None:
         before = dict(item.split("=", 1) for item in flat_items(Config.model_validate(saved)))
     except ValidationError as exc:
         raise CheckpointError(f"'{checkpoint}/meta.json' holds a config this gankit cannot read: {exc}") from None
-    changed = [k for k in now if now[k] != before.get(k) and not k.startswith("metrics.") and k not in MAY_CHANGE]
+    changed = [
+        k for k in now if now[k] != before.get(k) and not k.startswith(("metrics.", "eval.")) and k not in MAY_CHANGE
+    ]
     if changed:
         diffs = "; ".join(f"{k}: checkpoint {before.get(k)}, now {now[k]}" for k in changed)
         raise ConfigError(

@@ -115,6 +115,8 @@ def test_prepare_resizes_with_antialiased_bilinear():
         (torch.zeros(2, 2, 8, 8, dtype=torch.uint8), r"expected \[N, C, H, W\] with C = 1 or 3"),
         (torch.zeros(2, 8, 8, dtype=torch.uint8), r"expected \[N, C, H, W\]"),
         (torch.zeros(2, 1, 8, 8, dtype=torch.int64), "expected uint8"),
+        (torch.full((2, 1, 8, 8), 255.0), r"values in \[255, 255\], expected \[-1, 1\] .* as uint8"),
+        (torch.full((2, 1, 8, 8), float("nan")), r"expected \[-1, 1\]"),
     ],
 )
 def test_prepare_rejects_bad_input(images, match):

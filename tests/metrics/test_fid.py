@@ -9,6 +9,7 @@ from PIL import Image
 from gankit.data.dataset import to_float, to_uint8
 from gankit.data.digits import load_digits_dataset
 from gankit.metrics import extract_features, feature_stats, fid_from_features, fid_from_stats, load_digits_net
+from gankit.metrics.fid import BiasedFidWarning
 
 
 @pytest.fixture(scope="module")
@@ -41,6 +42,19 @@ def test_fid_reference_value_for_isotropic_gaussians():
     assert fid == pytest.approx(4.0, abs=1e-10)
 
 
+@pytest.mark.parametrize(
+    ("mu2", "sigma1", "sigma2", "expected"),
+    [
+        ([0.0, 0.0], np.diag([1.0, 0.0]), np.diag([0.0, 1.0]), 2.0),  # singular, orthogonal: 1 + 1 - 2 * 0
+        ([3.0, 4.0], np.zeros((2, 2)), np.zeros((2, 2)), 25.0),  # point masses 5 apart
+        ([0.0, 0.0], np.diag([4.0, 9.0]), np.diag([1.0, 1.0]), 5.0),  # (2 - 1)^2 + (3 - 1)^2
+    ],
+)
+def test_frechet_distance_closed_forms(mu2, sigma1, sigma2, expected):
+    """Pins the closed forms of issue 4's test list, including singular and zero covariances."""
+    assert fid_from_stats(np.zeros(2), sigma1, np.array(mu2), sigma2) == pytest.approx(expected, abs=1e-10)
+
+
 def test_fid_of_a_set_against_itself_is_zero():
     """Protects the trace term: identical sets must give a distance of 0, not a rounding residue."""
     feats, _ = _well_conditioned_sets(0)
@@ -60,14 +74,17 @@ def test_fid_is_finite_and_real_for_singular_covariance():
     """Protects against NaN/complex results when there are fewer samples than dimensions."""
     rng = np.random.default_rng(2)
     a, b = rng.standard_normal((10, 64)), rng.standard_normal((10, 64)) + 0.1
-    fid = fid_from_features(a, b)
+    with pytest.warns(BiasedFidWarning, match="10 samples in 64 feature dimensions"):
+        fid = fid_from_features(a, b)
     assert isinstance(fid, float)
     assert np.isfinite(fid)
     # Rank-deficient but exact case: both covariances are 0, so only the mean term remains.
-    fid_const = fid_from_features(np.zeros((5, 64)), np.ones((5, 64)))
+    with pytest.warns(BiasedFidWarning):
+        fid_const = fid_from_features(np.zeros((5, 64)), np.ones((5, 64)))
     assert fid_const == pytest.approx(64.0, abs=1e-10)
 
 
+@pytest.mark.filterwarnings("ignore::gankit.metrics.fid.BiasedFidWarning")  # few samples on purpose
 def test_fid_is_symmetric():
     """Protects the asymmetric-looking S1^1/2 S2 S1^1/2 form: swapping the sets must not change the distance."""
     a, b = _well_conditioned_sets(3)
@@ -114,6 +131,7 @@ def test_extract_features_is_batch_size_independent(net, test_images):
     torch.testing.assert_close(torch.from_numpy(small), torch.from_numpy(large), rtol=1e-5, atol=1e-5)
 
 
+@pytest.mark.filterwarnings("ignore::gankit.metrics.fid.BiasedFidWarning")  # few samples on purpose
 def test_extract_features_and_fid_are_deterministic(net, test_images):
     """Protects metric reproducibility: the same images give the same features and FID twice."""
     images = test_images[:100]
@@ -123,6 +141,7 @@ def test_extract_features_and_fid_are_deterministic(net, test_images):
     assert fid_from_features(real, first) == pytest.approx(fid_from_features(real, second), rel=0, abs=1e-12)
 
 
+@pytest.mark.filterwarnings("ignore::gankit.metrics.fid.BiasedFidWarning")  # few samples on purpose
 def test_float_batch_and_its_uint8_png_copy_give_identical_features(net, test_images):
     """Protects the one rounding rule: a generator batch and its lossless PNG copy must score the same."""
     # Make an off-grid float batch as a generator would, then its PNG copy.

@@ -52,13 +52,13 @@ def test_lpips_matches_eq1_recomputed_by_hand():
 
 def test_load_lpips_from_local_files_and_clear_errors(tmp_path, monkeypatch):
     monkeypatch.setattr(Path, "home", lambda: tmp_path)
-    with pytest.raises(CheckpointError, match="alexnet-owt-7be5be79.pth .*sha256 starting with 7be5be79"):
+    with pytest.raises(CheckpointError, match="alexnet-owt-7be5be79.pth .*sha256 7be5be791159472b1fbf3c69796f7cb3"):
         load_lpips("alex")
     state = _seeded("alex").state_dict()
     backbone, heads = tmp_path / "alexnet-owt-7be5be79.pth", tmp_path / "heads.pth"
     torch.save({k: v for k, v in state.items() if k.startswith("features.")}, backbone)
     torch.save({k: v for k, v in state.items() if k.startswith("lin")}, heads)
-    with pytest.raises(CheckpointError, match="expected one starting with 7be5be79"):
+    with pytest.raises(CheckpointError, match="expected 7be5be791159472b.*LPIPS-alex backbone"):
         load_lpips("alex", backbone_path=backbone, heads_path=heads)
     net = load_lpips("alex", backbone_path=backbone, heads_path=heads, check_hash=False)
     assert set(net.weight_sha256) == {"backbone", "heads"} and not net.training

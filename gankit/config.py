@@ -95,6 +95,10 @@ class LossConfig(Section):
     pl_interval: int = Field(4, ge=1)  # lazy: run the penalty phase every this many steps
     pl_decay: float = Field(0.01, gt=0, le=1)  # decay of the running mean path length
     pl_batch_shrink: int = Field(2, ge=1)  # the penalty's batch is batch_size // this
+    # StyleGAN3-R: blur every image D sees by a Gaussian of this many pixels, fading to 0 over blur_fade_kimg
+    # (train.game='stylegan2' only; the paper: 10 px over 200 kimg). 0 turns it off.
+    blur_sigma: float = Field(0.0, ge=0)
+    blur_fade_kimg: float = Field(200.0, ge=0)
     ortho_beta: float = Field(0.0, ge=0)  # BigGAN's orthogonal regularization of G in its phase (paper: 1e-4)
     aux_weight: float = Field(1.0, ge=0)  # AC-GAN (discriminator.conditioning='acgan'): weight of the class losses
     r2_gamma: float = Field(0.0, ge=0)  # weight of the zero-centred R2 penalty on fakes; 0 turns it off
@@ -322,6 +326,15 @@ class Config(Section):
             raise ValueError(
                 f"train.progressive.batch_sizes names resolution {too_big[0]}, above data.resolution="
                 f"{self.data.resolution}; drop it or raise data.resolution"
+            )
+        return self
+
+    @model_validator(mode="after")
+    def _check_blur(self):
+        if self.loss.blur_sigma > 0 and self.train.game != "stylegan2":
+            raise ValueError(
+                f"loss.blur_sigma={self.loss.blur_sigma} is applied only by train.game='stylegan2', not "
+                f"'{self.train.game}'; set that game or loss.blur_sigma=0"
             )
         return self
 

@@ -3,19 +3,22 @@ path-length regularization on G, style mixing and noise drawn from the run's lat
 
 Phases per step: D, D_r1 every `loss.r1_interval` steps, G, G_pl every `loss.pl_interval` steps.
 Lazy penalties are scaled by their interval so their strength per image stays the same
-(StyleGAN2 section 3.1). The generator must expose `map_styles(z, generator=...)`, `synthesis(ws,
-generator=...)` and a `pl_mean` buffer, as models/stylegan2.py does.
+(StyleGAN2 section 3.1). With `loss.blur_sigma` every image D sees is blurred before augmentation,
+the blur fading out over `loss.blur_fade_kimg` (StyleGAN3 config R). The generator must expose
+`map_styles(z, generator=...)`, `synthesis(ws, generator=...)` and a `pl_mean` buffer, as
+models/stylegan2.py does.
 """
 
 import torch
 
 from gankit.config import Config
 from gankit.errors import ConfigError
-from gankit.games.base import Context, Game, Phase
+from gankit.games.base import Context, Game, Phase, StepPlan
 from gankit.losses.adversarial import AdversarialLoss, build_loss
 from gankit.losses.path_length import path_length_penalty
 from gankit.losses.penalties import r1_penalty
 from gankit.models.mapping import StyleBasedGenerator
+from gankit.nn.blur import blur_sigma_at, gaussian_blur
 from gankit.registry import GAMES, GENERATORS
 
 
@@ -37,13 +40,20 @@ def build_stylegan2(cfg: Config) -> Game:
     if cfg.train.d_steps != 1:
         raise NotImplementedError(f"train.d_steps={cfg.train.d_steps} with train.game='stylegan2' is not implemented")
 
+    # The D-side blur's sigma for the coming step, set by the schedule from the images shown.
+    blur = {"sigma": blur_sigma_at(0, cfg.loss.blur_sigma, cfg.loss.blur_fade_kimg)}
+
+    def schedule(nimg: int, nets: dict) -> StepPlan:
+        blur["sigma"] = blur_sigma_at(nimg, cfg.loss.blur_sigma, cfg.loss.blur_fade_kimg)
+        return StepPlan(batch_size=cfg.train.batch_size, log_values={"blur_sigma": blur["sigma"]})
+
     def d_phase(ctx: Context) -> dict[str, torch.Tensor]:
         # Score reals and fresh fakes; G gets no gradient here.
         G, D = ctx.nets["G"], ctx.nets["D"]
         with torch.no_grad():
             fake_img = G(ctx.sample_z(ctx.real_img.shape[0]), generator=ctx.generator)
-        real_logits = D(ctx.augment(ctx.real_img))
-        fake_logits = D(ctx.augment(fake_img))
+        real_logits = D(ctx.augment(gaussian_blur(ctx.real_img, blur["sigma"])))
+        fake_logits = D(ctx.augment(gaussian_blur(fake_img, blur["sigma"])))
         loss_d = loss.d(real_logits, fake_logits)
         return {
             "loss": loss_d,
@@ -57,13 +67,14 @@ def build_stylegan2(cfg: Config) -> Game:
         # Penalise D's gradient at the reals it sees; scale by the interval (lazy regularization).
         D = ctx.nets["D"]
         real_img = ctx.real_img.detach().requires_grad_(True)
-        loss_d_r1 = r1_penalty(real_img, D(ctx.augment(real_img))) * (cfg.loss.r1_gamma / 2)
+        real_logits = D(ctx.augment(gaussian_blur(real_img, blur["sigma"])))
+        loss_d_r1 = r1_penalty(real_img, real_logits) * (cfg.loss.r1_gamma / 2)
         return {"loss": loss_d_r1 * cfg.loss.r1_interval, "loss_d_r1": loss_d_r1}
 
     def g_phase(ctx: Context) -> dict[str, torch.Tensor]:
         G, D = ctx.nets["G"], ctx.nets["D"]
         fake_img = G(ctx.sample_z(ctx.real_img.shape[0]), generator=ctx.generator)
-        loss_g = loss.g(D(ctx.augment(fake_img)))
+        loss_g = loss.g(D(ctx.augment(gaussian_blur(fake_img, blur["sigma"]))))
         return {"loss": loss_g, "loss_g": loss_g}
 
     def pl_phase(ctx: Context) -> dict[str, torch.Tensor]:
@@ -85,4 +96,8 @@ def build_stylegan2(cfg: Config) -> Game:
     phases.append(Phase("G", "G", ("G",), g_phase))
     if cfg.loss.pl_weight > 0:
         phases.append(Phase("G_pl", "G", ("G",), pl_phase, interval=cfg.loss.pl_interval))
+    if cfg.loss.blur_sigma > 0:
+        sigma, fade = cfg.loss.blur_sigma, cfg.loss.blur_fade_kimg
+        notes = f"blur:     D's images blurred, sigma {sigma} px fading to 0 by {fade} kimg"
+        return Game(phases=phases, schedule=schedule, notes=notes)
     return Game(phases=phases)

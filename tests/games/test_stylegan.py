@@ -1,3 +1,4 @@
+import json
 from pathlib import Path
 
 import pytest
@@ -121,3 +122,20 @@ def test_stylegan2_with_ada_moves_p():
     for _ in range(8):
         trainer.run_step()
     assert trainer.augment.p.item() > 0
+
+
+def test_d_side_blur_fades_with_images_shown_and_changes_training(tmp_path):
+    """StyleGAN3-R's blur: the tick log shows sigma fading by images shown, and D's inputs really change."""
+    blur = ["loss.blur_sigma=2", "loss.blur_fade_kimg=0.128"]
+    blurred = _train(load_config("stylegan2-digits", [*TINY_SG2, *blur]), tmp_path / "blur")
+    lines = (tmp_path / "blur" / "log.jsonl").read_text().splitlines()
+    sigmas = [json.loads(line)["blur_sigma"] for line in lines]
+    assert sigmas == pytest.approx([2 * (1 - 24 / 128), 2 * (1 - 56 / 128)])  # as of each tick's last step
+    plain = _train(load_config("stylegan2-digits", TINY_SG2), tmp_path / "plain")
+    assert not torch.equal(blurred.D.out.weight, plain.D.out.weight)
+
+
+def test_blur_with_another_game_is_refused():
+    """loss.blur_sigma is read only by the stylegan2 game, so setting it elsewhere is an error, not ignored."""
+    with pytest.raises(ConfigError, match=r"loss.blur_sigma=2.0 is applied only by train.game='stylegan2'"):
+        load_config("dcgan-digits", ["loss.blur_sigma=2"])

@@ -250,7 +250,8 @@ def sample(
 @click.option("--fake", help="Generated set: run folder, image folder, .zip, builtin:digits-test|train, or .npz.")
 @click.option("--real", help="Real set, in the same forms as --fake.")
 @click.option(
-    "--metrics", help="Comma-separated: fid, kid, is, pr, dc, ppl; modes for stacked digits. [default: config]"
+    "--metrics",
+    help="Comma-separated: fid, kid, is, pr, dc, ppl, eqt, eqt_frac, eqr; modes for stacked digits. [default: config]",
 )
 @click.option(
     "--num-samples", type=click.IntRange(2, 500_000), help="Samples drawn from a run (default: metrics.num_samples)."

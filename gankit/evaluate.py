@@ -28,6 +28,7 @@ from gankit.errors import ConfigError
 from gankit.metrics import stats_file
 from gankit.metrics.catalog import GENERATOR_METRICS, NEEDS_PROBS, FeatureSets
 from gankit.metrics.digits_net import load_digits_net
+from gankit.metrics.equivariance_metric import EQUIVARIANCE_METRICS
 from gankit.metrics.feature_nets import extract, has_classifier
 from gankit.metrics.fid import feature_stats
 from gankit.metrics.provenance import feature_fields, record_name
@@ -241,6 +242,8 @@ def evaluate(
     _check_sources(feature_names, fake_side, real_side)
     if "ppl" in names:
         _check_ppl_source(fake_side)
+    for name in (n for n in names if n in EQUIVARIANCE_METRICS):
+        _check_equivariance_source(name, fake_side)
 
     # Measure: feature metrics on both sets, then PPL on the generator.
     ctx = {"num_samples": num_samples, "seed": seed, "batch": batch_size, "progress": progress}
@@ -254,6 +257,8 @@ def evaluate(
         return  # the other ranks only help to extract features
     if "ppl" in names:
         records.append(_ppl_record(fake_side, entries["ppl"], options["ppl"], ctx, lpips_weights))
+    for name in (n for n in names if n in EQUIVARIANCE_METRICS):
+        records.append(_equivariance_record(name, fake_side, entries[name], options[name], ctx))
 
     # Append the records and print the table.
     if records_out is not None:
@@ -288,6 +293,34 @@ def _check_ppl_source(fake: _Side) -> None:
         )
     if fake.run.label_source is not None:
         raise NotImplementedError("--metrics ppl of a conditional generator: the path would also need labels")
+
+
+def _check_equivariance_source(name: str, fake: _Side) -> None:
+    """EQ-T needs a StyleGAN2 or StyleGAN3 run; EQ-R a StyleGAN3 run (a Fourier input that can rotate)."""
+    generator = fake.run.cfg.generator.name if fake.run is not None else None
+    allowed = ("stylegan3",) if name == "eqr" else ("stylegan2", "stylegan3")
+    if generator not in allowed:
+        what = f"a run of generator '{generator}'" if fake.run else f"a {fake.source.kind} source"
+        raise ConfigError(
+            f"--metrics {name} needs a run of generator {' or '.join(allowed)} (an input it can "
+            f"{'rotate' if name == 'eqr' else 'translate'}), but --fake {fake.source.text} is {what}; drop {name}"
+        )
+
+
+def _equivariance_record(name: str, fake: _Side, entry, options, ctx: dict[str, Any]) -> dict:
+    """EQ-T / EQ-T_frac / EQ-R of the fake run's EMA generator in dB, as a metric record."""
+    run = fake.run
+    n = ctx["num_samples"] or run.cfg.metrics.num_samples
+    start = time.perf_counter()
+    results, settings = _compute(name, entry.build, run.G, n, ctx["seed"], options)
+    fake.description = f"{fake.source.text} ({run.checkpoint.name}, kimg {run.kimg:.1f}), {n} latents"
+    fake.count = n
+    fields = {"feature_net": "none (PSNR of images)", "feature_net_key": "psnr", "feature_net_sha256": None}
+    fields["preprocessing"] = "G output in [-1, 1], noise off; PSNR with peak 2 over the border-masked pixels"
+    rec = {"metric": name, "name": record_name(name, n, "psnr"), **results, **_common(fake, None, fields, ctx["seed"])}
+    rec.update(settings=settings, result_keys=["value"], seconds=round(time.perf_counter() - start, 2))
+    rec["time"] = time.strftime("%Y-%m-%dT%H:%M:%S")
+    return rec
 
 
 def _common(fake: _Side, real: _Side | None, fields: dict[str, Any], seed: int) -> dict[str, Any]:

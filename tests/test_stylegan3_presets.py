@@ -67,3 +67,31 @@ def test_resume_equals_uninterrupted_run_bit_for_bit(tmp_path):
         for k in a:
             assert torch.equal(a[k], b[k]), f"{name}.{k} differs"
     assert "synthesis.layers.0.magnitude_ema" in full.G.state_dict()
+
+
+def test_gankit_eval_reports_equivariance_of_a_stylegan3_run(tmp_path):
+    """`gankit eval --metrics eqt,eqt_frac,eqr` measures a StyleGAN3 run in dB and appends named records."""
+    run = tmp_path / "run"
+    args = ["train", "--preset", "stylegan3-t-digits", "--out", str(run)]
+    for override in SHORT:
+        args += ["--set", override]
+    assert CliRunner().invoke(main, args).exit_code == 0
+    metrics = ["--metrics", "eqt,eqt_frac,eqr", "--num-samples", "8"]
+    result = CliRunner().invoke(main, ["eval", "--run", str(run), *metrics])
+    assert result.exit_code == 0, result.output
+    records = [json.loads(line) for line in (run / "metrics.jsonl").read_text().splitlines()]
+    assert [r["name"] for r in records] == ["eqt8_psnr", "eqt_frac8_psnr", "eqr8_psnr"]
+    assert all(10 < r["value"] < 200 and r["num_gen"] == 8 for r in records)
+
+
+def test_equivariance_of_a_generator_without_a_movable_input_is_refused(tmp_path):
+    """EQ-R needs a StyleGAN3 run and EQ-T a StyleGAN2 or 3 run; others fail before any work, naming the run."""
+    from tests.conftest import TINY
+
+    run = tmp_path / "dc"
+    args = ["train", "--preset", "dcgan-digits", "--out", str(run)] + [a for kv in TINY for a in ("--set", kv)]
+    assert CliRunner().invoke(main, args).exit_code == 0
+    result = CliRunner().invoke(main, ["eval", "--run", str(run), "--metrics", "eqt"])
+    assert result.exit_code == 2
+    assert "--metrics eqt needs a run of generator stylegan2 or stylegan3" in result.output
+    assert "is a run of generator 'dcgan'" in result.output

@@ -3,8 +3,8 @@
 `gankit eval --metrics fid,kid,is,pr,dc,ppl` looks every name up here (`gankit.registry.METRICS`). A feature metric
 gets the features of the real and generated sets (and the generated images' class probabilities when it needs them)
 and returns its results and the settings it used; the settings go into the record, so records made with other
-settings never compare. PPL (`GENERATOR_METRICS`) is a metric of the generator itself and gets the generator and an
-LPIPS network instead.
+settings never compare. PPL and the equivariance metrics EQ-T/EQ-R (`GENERATOR_METRICS`) are metrics of the
+generator itself and get the generator (and, for PPL, an LPIPS network) instead.
 """
 
 from dataclasses import dataclass
@@ -16,6 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from torch import nn
 
 from gankit.metrics import feature_nets  # noqa: F401  (fills FEATURE_NETS)
+from gankit.metrics.equivariance_metric import EQUIVARIANCE_METRICS
 from gankit.metrics.fid import biased_fid_warning, feature_stats, fid_from_stats
 from gankit.metrics.inception_score import inception_score
 from gankit.metrics.kid import kid_from_features
@@ -181,4 +182,4 @@ def ppl_metric(
 
 
 NEEDS_PROBS = {"is"}
-GENERATOR_METRICS = {"ppl"}  # metrics of a generator itself, not of feature sets
+GENERATOR_METRICS = {"ppl", *EQUIVARIANCE_METRICS}  # metrics of a generator itself, not of feature sets

@@ -43,10 +43,13 @@ def resolve_weights(path: str | Path | None, file_name: str, name: str, identity
         CheckpointError: naming the place looked at, the file, its identity and where to put it.
     """
     tried = Path(path).expanduser() if path is not None else cache_dir() / file_name
+    if tried.is_dir():
+        raise CheckpointError(f"the {name} weights: {tried} is a folder; pass the file {file_name} in it ({identity})")
     if not tried.is_file():
+        place = f"put it at {tried}" if path is not None else f"put it at {cache_dir() / file_name}, {how}"
         raise CheckpointError(
             f"the {name} weights are missing: looked for {tried}. gankit never downloads weights; get the file "
-            f"{file_name} ({identity}) and put it at {cache_dir() / file_name}, {how}"
+            f"{file_name} ({identity}) and {place}"
         )
     return tried
 

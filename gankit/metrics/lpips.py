@@ -157,7 +157,8 @@ def load_lpips(
     if variant not in VARIANTS:
         raise ValueError(f"LPIPS variant={variant!r} is not known; choices: {', '.join(VARIANTS)}")
     spec = VARIANTS[variant]
-    how = "or pass its path (CLI: --lpips-weights DIR holding both files; Python: load_lpips(backbone_path=...))"
+    how = "or pass its path (CLI: --lpips-weights DIR holding both files; Python: load_lpips(backbone_path=..., "
+    how += "heads_path=...))"
     identity = f"torchvision's ImageNet {variant} weights, sha256 {spec['backbone_sha256']}"
     backbone = resolve_weights(backbone_path, spec["backbone"], f"LPIPS-{variant} backbone", identity, how)
     heads_file = f"lpips_v0.1_{variant}.pth"

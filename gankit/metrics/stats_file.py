@@ -111,7 +111,17 @@ def load_stats(path: str | Path) -> tuple[np.ndarray, np.ndarray, dict[str, Any]
     mu, sigma = entries["mu"].astype(np.float64), entries["sigma"].astype(np.float64)
     if mu.ndim != 1 or sigma.shape != (len(mu), len(mu)):
         raise DataError(f"{path}: mu has shape {list(mu.shape)} and sigma {list(sigma.shape)}; expected [D] and [D, D]")
-    meta = json.loads(str(entries["gankit_meta"])) if "gankit_meta" in entries else None
+    meta = None
+    if "gankit_meta" in entries:
+        try:
+            meta = json.loads(str(entries["gankit_meta"]))
+        except json.JSONDecodeError as exc:
+            raise DataError(
+                f"{path}: its 'gankit_meta' entry is not valid JSON ({exc.msg}); the file is damaged, delete it "
+                "(a cached file is rebuilt on the next eval) or rewrite it with gankit"
+            ) from None
+        if not isinstance(meta, dict):
+            raise DataError(f"{path}: its 'gankit_meta' entry is not a JSON object; delete or rewrite the file")
     return mu, sigma, meta
 
 

@@ -16,6 +16,7 @@ from pathlib import Path
 import torch.distributed as dist
 
 from gankit.config import Config
+from gankit.errors import ConfigError
 from gankit.train import checkpoint as ckpt
 from gankit.train.distributed import DistInfo
 
@@ -45,6 +46,52 @@ class TrainingEvaluation:
     def __init__(self, cfg: Config, run_dir: Path, dist_info: DistInfo, log=print) -> None:
         self.cfg, self.run_dir, self.dist, self.log = cfg, Path(run_dir), dist_info, log
         self.every_nimg = cfg.eval.every_kimg * 1000
+
+    def check(self, device) -> None:
+        """Fail before step one on what would stop the first evaluation: the feature network's weights, the
+        statistics folder, and sample counts too small for a metric.
+
+        Raises:
+            ConfigError: naming the config key and the fix.
+        """
+        from gankit.metrics import stats_file
+        from gankit.metrics.catalog import DcOptions, IsOptions, PrOptions
+        from gankit.registry import FEATURE_NETS
+
+        e, m = self.cfg.eval, self.cfg.metrics
+        if not e.metrics:
+            return
+
+        # Load the feature network once now: a missing or wrong weight file is reported here.
+        try:
+            weights = m.inception_weights if m.feature_net == "inception" else None
+            FEATURE_NETS.get(m.feature_net, key="metrics.feature_net").build(device, weights)
+        except (FileNotFoundError, ValueError) as exc:
+            raise ConfigError(f"eval.metrics={e.metrics} with metrics.feature_net='{m.feature_net}': {exc}") from None
+
+        # The statistics cache folder must be usable.
+        folder = Path(e.stats_dir).expanduser() if e.stats_dir else stats_file.default_cache_dir()
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            probe = folder / f".gankit-write-check-{self.dist.rank}"
+            probe.write_bytes(b"")
+            probe.unlink()
+        except OSError as exc:
+            raise ConfigError(
+                f"eval.stats_dir={str(folder)!r} cannot be used ({exc.strerror}); "
+                "set eval.stats_dir to a writable folder"
+            ) from None
+
+        # Every metric must have enough generated samples.
+        n = e.num_samples or m.num_samples
+        key = "eval.num_samples" if e.num_samples else "metrics.num_samples"
+        needs = {"is": IsOptions().splits, "pr": PrOptions().k + 1, "dc": DcOptions().k + 1, "kid": 2}
+        for name, least in needs.items():
+            if name in e.metrics and n < least:
+                raise ConfigError(
+                    f"eval.metrics has '{name}', which needs at least {least} generated samples, but {key}={n}; "
+                    f"raise {key}"
+                )
 
     @property
     def best_dir(self) -> Path:

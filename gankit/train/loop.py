@@ -136,6 +136,7 @@ class Trainer:
         self.stop = StopFlag()
         self.stopped_by: str | None = None
         self.evaluation = TrainingEvaluation(cfg, self.run_dir, self.dist, self.log)  # eval.metrics on schedule
+        self.evaluation.check(self.device)
 
     @staticmethod
     def _augment_fn(aug: Augment, fmt: torch.memory_format):

@@ -80,3 +80,11 @@ def test_content_hash_sees_pixels_and_shape():
     changed = images.clone()
     changed[0, 0, 0, 0] = 1
     assert len({images_sha256(images), images_sha256(changed), images_sha256(images.view(2, 2, 8, 8))}) == 3
+
+
+def test_damaged_metadata_is_a_clear_error_naming_the_file(tmp_path):
+    """A statistics file whose gankit_meta is not JSON is refused with its path, not a JSONDecodeError traceback."""
+    path = tmp_path / "bad.npz"
+    np.savez(path, mu=np.zeros(3), sigma=np.eye(3), gankit_meta="{not json")
+    with pytest.raises(DataError, match=r"bad.npz: its 'gankit_meta' entry is not valid JSON"):
+        load_stats(path)

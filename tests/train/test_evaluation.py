@@ -75,3 +75,22 @@ def test_eval_config_errors_name_the_key_and_the_fix(tiny_cfg, overrides, match)
     """Protects the eval section's validation messages."""
     with pytest.raises(ConfigError, match=match):
         tiny_cfg(*overrides)
+
+
+@pytest.mark.parametrize(
+    ("overrides", "match"),
+    [
+        (["metrics.feature_net=inception"], r"feature_net='inception': the inception weights are missing: looked for "),
+        (["eval.stats_dir=/proc/gankit-no"], r"eval.stats_dir='/proc/gankit-no' cannot be used"),
+        (["eval.metrics=[is]", "eval.num_samples=5"], r"'is', which needs at least 10 generated samples, but "),
+    ],
+)
+def test_what_would_stop_the_first_evaluation_fails_before_step_one(tiny_cfg, tmp_path, overrides, match, monkeypatch):
+    """Missing feature weights, an unusable stats folder or too few samples fail when the trainer is built, not
+    after training up to the first evaluation."""
+    from gankit.train.loop import Trainer
+
+    monkeypatch.setenv("HOME", str(tmp_path))  # no Inception weights in the cache folder
+    cfg = tiny_cfg("eval.metrics=[fid]", "eval.every_kimg=0.064", *overrides)
+    with pytest.raises(ConfigError, match=match):
+        Trainer(cfg, tmp_path / "run", log=lambda *a, **k: None)

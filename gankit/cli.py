@@ -314,6 +314,8 @@ def evaluate(
     if run_path is not None and not run_path.exists() and (Path("runs") / run_path).is_dir():
         run_path = Path("runs") / run_path  # --run NAME means runs/NAME
     stats_dir = None if stats_cache == "off" else Path(stats_cache) if stats_cache else "auto"
+    if log_path is not None:
+        _check_log_path(log_path)
 
     # Evaluate and print.
     options = {"features": features, "inception_weights": inception_weights, "batch_size": batch}
@@ -330,6 +332,18 @@ def evaluate(
         if dist.is_main:
             click.echo(line)
     shutdown_distributed()
+
+
+def _check_log_path(path: Path) -> None:
+    """Make sure records can be appended to `path` before any work (its parent folders are created)."""
+    if path.is_dir():
+        raise GankitError(f"--log {path} is a folder; give a file to append the records to, e.g. {path / 'm.jsonl'}")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with path.open("a"):
+            pass
+    except OSError as exc:
+        raise GankitError(f"--log {path} cannot be written ({exc.strerror}); give a writable file") from None
 
 
 @main.command()

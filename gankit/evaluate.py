@@ -311,6 +311,7 @@ def _equivariance_record(name: str, fake: _Side, entry, options, ctx: dict[str, 
     """EQ-T / EQ-T_frac / EQ-R of the fake run's EMA generator in dB, as a metric record."""
     run = fake.run
     n = ctx["num_samples"] or run.cfg.metrics.num_samples
+    options = options.model_copy(update={"batch_size": ctx["batch"]})  # --batch; a batch shares one transform
     start = time.perf_counter()
     results, settings = _compute(name, entry.build, run.G, n, ctx["seed"], options)
     fake.description = f"{fake.source.text} ({run.checkpoint.name}, kimg {run.kimg:.1f}), {n} latents"

@@ -227,6 +227,8 @@ class Run:
         """
         if not isinstance(n, int) or n < 1:
             raise ValueError(f"n must be a positive number of samples, got {n!r}")
+        if not 0 <= truncation <= 1:  # also rejects NaN
+            raise ConfigError(f"truncation={truncation} must be in [0, 1] (1: no truncation)")
         self._check_style_options(truncation_cutoff, noise)
         w_space = getattr(self.G, "truncates_in_w", False)  # mapping-network generators truncate w, not z
         z = self.latents(n, seed, 1.0 if w_space else truncation)

@@ -82,6 +82,7 @@ def test_gankit_eval_reports_equivariance_of_a_stylegan3_run(tmp_path):
     records = [json.loads(line) for line in (run / "metrics.jsonl").read_text().splitlines()]
     assert [r["name"] for r in records] == ["eqt8_psnr", "eqt_frac8_psnr", "eqr8_psnr"]
     assert all(10 < r["value"] < 200 and r["num_gen"] == 8 for r in records)
+    assert " dB" in result.output and all(r["settings"]["batch_size"] == 64 for r in records)  # --batch default
 
 
 def test_equivariance_of_a_generator_without_a_movable_input_is_refused(tmp_path):

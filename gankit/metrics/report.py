@@ -10,6 +10,8 @@ def format_result(rec: dict) -> str:
     if metric == "fid":
         ref = f" (reference {rec['reference']:.3f}, ratio {rec['ratio']:.2f}x)" if "reference" in rec else ""
         return f"{rec['value']:.3f}{ref}"
+    if metric in ("eqt", "eqt_frac", "eqr"):
+        return f"{rec['value']:.2f} dB"
     if metric in ("kid", "is", "ppl"):
         return f"{rec['value']:.5g} +- {rec['std']:.2g}" if "std" in rec else f"{rec['value']:.5g}"
     if metric == "pr":
@@ -32,7 +34,14 @@ def format_table(records: list[dict]) -> Iterator[str]:
     for rec in records:
         settings = ", ".join(f"{k}={v}" for k, v in rec.get("settings", {}).items())
         rows.append(
-            (rec["name"], format_result(rec), settings, str(rec["num_gen"]), str(rec["num_real"]), rec["feature_net"])
+            (
+                rec["name"],
+                format_result(rec),
+                settings,
+                str(rec["num_gen"]),
+                str(rec["num_real"] or "-"),
+                rec["feature_net"],
+            )
         )
     widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
     for row in rows:

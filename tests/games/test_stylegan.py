@@ -91,7 +91,7 @@ SG2_GAME = "D -> D_r1 every 16 -> G -> G_pl every 4"
     [
         # Parameter counts of the official StyleGAN2-ADA networks of the same configuration (counted with its
         # Generator and Discriminator classes; see docs/benchmarks.md), so the layouts match layer for layer.
-        ("stylegan2-ffhq256", SG2_GAME, ("30,034,338", "28,864,129")),
+        ("stylegan2-ffhq256", SG2_GAME, ("24,767,458", "24,001,089")),
         ("stylegan2-ffhq1024", SG2_GAME, ("30,370,060", "29,012,513")),
         ("stylegan-ffhq1024", "D -> D_r1 every 16 -> G", None),
     ],

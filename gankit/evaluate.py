@@ -90,6 +90,19 @@ def _check_sources(names: list[str], fake: _Side, real: _Side) -> None:
             )
 
 
+DIGITS_FEATURES_WARNING = (
+    "measuring your own images with the digits feature network (trained on handwritten digits): its numbers mean "
+    "little for other images; use --features inception (config: metrics.feature_net=inception) for photos"
+)
+
+
+def _not_digits(side: _Side) -> bool:
+    """Whether a set may hold images other than digits: a folder or zip, or a run trained on one."""
+    if side.run is not None:
+        return side.run.cfg.data.source == "folder"
+    return side.source.kind in ("folder", "zip")
+
+
 def _net_key(features: str | None, fake: _Side, real: _Side) -> str:
     """--features, else a statistics file's network, else a run's metrics.feature_net, else digits or inception."""
     if features:
@@ -346,6 +359,8 @@ def _feature_records(entries: dict, options: dict, ctx: dict[str, Any]):
         fields = feature_fields(net, net_key)
         if NEEDS_PROBS & set(names) and not has_classifier(net):
             raise ConfigError(f"--metrics is needs class probabilities, but feature network '{net_key}' has none")
+    if net_key == "digits" and any(_not_digits(side) for side in (fake, real)):
+        yield f"warning: {DIGITS_FEATURES_WARNING}"
     yield from _check_stats_sides(fake, real, fields)
     if fields is None:
         known = fake.meta or real.meta or {}

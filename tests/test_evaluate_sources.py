@@ -243,3 +243,15 @@ def test_metric_guard_rails_are_one_line_cli_errors(run, metrics, match):
     """Protects the CLI path of the guard rails: a metric's refusal is printed as one line, not a traceback."""
     result = CliRunner().invoke(main, ["eval", "--run", str(run), "--metrics", metrics, "--num-samples", "5"])
     assert result.exit_code == 2 and match in result.output and "Traceback" not in result.output
+
+
+def test_digits_features_on_your_own_images_warn_and_log_path_is_checked_first(digit_pngs, run, tmp_path):
+    """Folders measured with the digits network get a warning naming the fix; a --log that cannot be written fails
+    before any features are extracted, and missing parent folders are created."""
+    folder, archive, _ = digit_pngs
+    out = _eval("--fake", str(folder), "--real", str(archive), "--features", "digits", "--log", str(tmp_path / "a/b.j"))
+    assert "warning: measuring your own images with the digits feature network" in out
+    assert "use --features inception" in out and (tmp_path / "a" / "b.j").is_file()
+    assert "warning: measuring your own images" not in _eval("--run", str(run), "--num-samples", "32")
+    bad = CliRunner().invoke(main, ["eval", "--fake", str(folder), "--real", str(archive), "--log", str(tmp_path)])
+    assert bad.exit_code == 2 and f"--log {tmp_path} is a folder" in bad.output

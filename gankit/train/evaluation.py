@@ -61,6 +61,10 @@ class TrainingEvaluation:
         e, m = self.cfg.eval, self.cfg.metrics
         if not e.metrics:
             return
+        if m.feature_net == "digits" and self.cfg.data.source == "folder":
+            from gankit.evaluate import DIGITS_FEATURES_WARNING
+
+            self.log(f"warning: {DIGITS_FEATURES_WARNING}")
 
         # Load the feature network once now: a missing or wrong weight file is reported here.
         try:

@@ -175,10 +175,15 @@ class Run:
             )
         return self.G
 
-    def _check_style_options(self, truncation_cutoff: int | None, noise: str | None) -> None:
+    def _check_style_options(self, truncation_cutoff: int | None, noise: str | None, truncation: float) -> None:
         """Validate truncation_cutoff and noise against G (only style-based generators take them)."""
         if truncation_cutoff is not None:
             G = self._style_generator(f"truncation_cutoff={truncation_cutoff}")
+            if truncation == 1:
+                raise ConfigError(
+                    f"truncation_cutoff={truncation_cutoff} has no effect without truncation: add a truncation psi "
+                    "below 1 (CLI: --truncation 0.7)"
+                )
             if isinstance(truncation_cutoff, bool) or not isinstance(truncation_cutoff, int):
                 raise ConfigError(f"truncation_cutoff={truncation_cutoff!r} must be a whole number of layers")
             if not 1 <= truncation_cutoff <= G.num_ws:
@@ -187,7 +192,12 @@ class Run:
                     f"layers (ws), so pick 1..{G.num_ws} (layers before the cutoff are truncated)"
                 )
         if noise is not None:
-            self._style_generator(f"noise='{noise}'")
+            G = self._style_generator(f"noise='{noise}'")
+            if not getattr(G, "has_noise_inputs", True):
+                raise ConfigError(
+                    f"noise='{noise}': this run's generator.name='{self.cfg.generator.name}' has no noise inputs "
+                    "(StyleGAN3 removed them), so there is nothing to choose; drop the noise option"
+                )
             if noise not in NOISE_MODES:
                 raise ConfigError(f"noise={noise!r} is not known; choices: {', '.join(NOISE_MODES)}")
 
@@ -229,7 +239,7 @@ class Run:
             raise ValueError(f"n must be a positive number of samples, got {n!r}")
         if not 0 <= truncation <= 1:  # also rejects NaN
             raise ConfigError(f"truncation={truncation} must be in [0, 1] (1: no truncation)")
-        self._check_style_options(truncation_cutoff, noise)
+        self._check_style_options(truncation_cutoff, noise, truncation)
         w_space = getattr(self.G, "truncates_in_w", False)  # mapping-network generators truncate w, not z
         z = self.latents(n, seed, 1.0 if w_space else truncation)
         kwargs = {"truncation_psi": truncation} if w_space else {}
@@ -297,7 +307,7 @@ class Run:
             ConfigError: when G has no mapping network, a seed list is empty or crossover is out of range.
         """
         G = self._style_generator("style mixing")
-        self._check_style_options(truncation_cutoff, noise)
+        self._check_style_options(truncation_cutoff, noise, truncation)
         if not 0 <= truncation <= 1:  # also rejects NaN
             raise ConfigError(f"truncation={truncation} must be in [0, 1]")
         row_seeds, col_seeds = list(row_seeds), list(col_seeds)

@@ -73,7 +73,8 @@ def test_truncation_cutoff_and_noise_reach_the_samples(sg2_run, tmp_path):
         (["--style-mix", "1:2", "--crossover", "4"], "crossover=4 is out of range: this generator has 4 style"),
         (["--style-mix", "1:2", "--crossover", "1", "-n", "4"], "drop -n, --seed, --class and --label"),
         (["--style-mix", "1:2", "--crossover", "1", "--seed", "3"], "drop -n, --seed"),
-        (["--truncation-cutoff", "5"], "truncation_cutoff=5 is out of range"),
+        (["--truncation", "0.5", "--truncation-cutoff", "5"], "truncation_cutoff=5 is out of range"),
+        (["--truncation-cutoff", "2"], "truncation_cutoff=2 has no effect without truncation"),
         (["--style-mix", "1,2,3", "--crossover", "1"], "expected ROW_SEEDS:COLUMN_SEEDS"),
     ],
 )

@@ -43,7 +43,8 @@ def test_psi_one_leaves_samples_unchanged_and_psi_zero_gives_the_average_w_image
     G = run.G
     z = run.latents(4, seed=7)
     torch.testing.assert_close(run.sample(4, seed=7, truncation=1.0), G(z), rtol=0, atol=0)
-    torch.testing.assert_close(run.sample(4, seed=7, truncation=1.0, truncation_cutoff=2), G(z), rtol=0, atol=0)
+    with pytest.raises(ConfigError, match="truncation_cutoff=2 has no effect without truncation"):
+        run.sample(4, seed=7, truncation=1.0, truncation_cutoff=2)  # a cutoff without psi < 1 is a mistake
     avg_img = G.synthesis(G.mapping.w_avg.expand(1, G.num_ws, -1))  # [1, C, H, W]
     torch.testing.assert_close(run.sample(4, seed=7, truncation=0.0), avg_img.expand(4, -1, -1, -1))
 

@@ -96,3 +96,14 @@ def test_equivariance_of_a_generator_without_a_movable_input_is_refused(tmp_path
     assert result.exit_code == 2
     assert "--metrics eqt needs a run of generator stylegan2 or stylegan3" in result.output
     assert "is a run of generator 'dcgan'" in result.output
+
+
+def test_noise_option_on_stylegan3_is_refused(tmp_path):
+    """StyleGAN3 has no noise inputs, so --noise would be silently ignored; it is an error naming the reason."""
+    run = tmp_path / "run"
+    args = ["train", "--preset", "stylegan3-t-digits", "--out", str(run)]
+    for override in SHORT:
+        args += ["--set", override]
+    assert CliRunner().invoke(main, args).exit_code == 0
+    bad = CliRunner().invoke(main, ["sample", "--run", str(run), "--noise", "random", "--out", str(tmp_path / "x.png")])
+    assert bad.exit_code == 2 and "has no noise inputs (StyleGAN3 removed them)" in bad.output

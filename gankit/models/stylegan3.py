@@ -324,6 +324,8 @@ class StyleGAN3Generator(StyleBasedGenerator):
     optional path-length term (the paper trains StyleGAN3 without it).
     """
 
+    has_noise_inputs = False  # the paper removes per-pixel noise; `noise_mode` is accepted and ignored
+
     def __init__(
         self,
         resolution: int,

@@ -152,10 +152,20 @@ class Run:
             return source.cycle(n)
         if source.num_classes:
             k = source.num_classes
-            if not isinstance(label, int) or isinstance(label, bool) or not 0 <= label < k:
+            if not isinstance(label, int) or isinstance(label, bool):
+                raise ConfigError(
+                    f"--label {label!r}: this run is class-conditional ({k} classes), not conditioned on label "
+                    f"vectors; give a class with --class 0..{k - 1}"
+                )
+            if not 0 <= label < k:
                 raise ConfigError(f"--class {label!r} is out of range; this run has classes 0..{k - 1}")
             return torch.full((n,), label)
-        if isinstance(label, int | float) or len(label) != source.label_dim:
+        if isinstance(label, int | float):
+            raise ConfigError(
+                f"--class {label!r}: this run is conditioned on label vectors of {source.label_dim} numbers, not "
+                f"classes; give a vector with --label and {source.label_dim} comma-separated values"
+            )
+        if len(label) != source.label_dim:
             raise ConfigError(
                 f"--label {label!r}: this run is conditioned on label vectors of {source.label_dim} numbers; "
                 f"give {source.label_dim} comma-separated values"

@@ -44,6 +44,10 @@ def test_sample_one_class_and_every_class(conditional_run, tmp_path):
         main, ["sample", "--run", str(conditional_run), "--class", "10", "--out", str(tmp_path / "b.png")]
     )
     assert bad.exit_code == 2 and "--class 10 is out of range; this run has classes 0..9" in bad.output
+    vector = CliRunner().invoke(
+        main, ["sample", "--run", str(conditional_run), "--label", "1,0", "--out", str(tmp_path / "c.png")]
+    )
+    assert vector.exit_code == 2 and "--label [1.0, 0.0]: this run is class-conditional (10 classes)" in vector.output
 
 
 def test_eval_of_a_conditional_run(conditional_run):

@@ -64,7 +64,7 @@ def test_label_vector_errors_are_clear(vector_data, tmp_path):
     cases = [
         (["--label", "1,0"], "this run is conditioned on label vectors of 3 numbers; give 3 comma-separated values"),
         (["--label", "1,x,0"], "--label '1,x,0': expected comma-separated numbers"),
-        (["--class", "1"], "this run is conditioned on label vectors of 3 numbers"),
+        (["--class", "1"], "--class 1: this run is conditioned on label vectors of 3 numbers, not classes"),
         (["--class", "1", "--label", "1,0,0"], "give a class for class-conditional runs or a vector, not both"),
     ]
     for args, message in cases:

@@ -255,3 +255,10 @@ def test_digits_features_on_your_own_images_warn_and_log_path_is_checked_first(d
     assert "warning: measuring your own images" not in _eval("--run", str(run), "--num-samples", "32")
     bad = CliRunner().invoke(main, ["eval", "--fake", str(folder), "--real", str(archive), "--log", str(tmp_path)])
     assert bad.exit_code == 2 and f"--log {tmp_path} is a folder" in bad.output
+
+
+def test_a_runs_checkpoints_folder_is_a_run_source(run, tmp_path):
+    """Regression: --run RUN/checkpoints was resolved as a run for the header but parsed as an empty image folder."""
+    assert parse_source(str(run / "checkpoints"), "--fake").kind == "run"
+    output = _eval("--run", str(run / "checkpoints"), "--num-samples", "32", "--log", str(tmp_path / "log.jsonl"))
+    assert "fid32_digits" in output

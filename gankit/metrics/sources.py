@@ -89,7 +89,8 @@ def parse_source(text: str, flag: str) -> Source:
 def is_run_folder(path: Path) -> bool:
     """Whether a folder is a run folder or one of its checkpoint folders."""
     in_checkpoints = path.parent.name == "checkpoints" and (path / "meta.json").is_file()
-    return (path / "checkpoints").is_dir() or (path / "config.yaml").is_file() or in_checkpoints
+    checkpoints_folder = path.name == "checkpoints" and (path / "latest.json").is_file()  # a run's checkpoints/
+    return (path / "checkpoints").is_dir() or (path / "config.yaml").is_file() or in_checkpoints or checkpoints_folder
 
 
 def load_data_set(source: Source, resolution: int, channels: int, progress: bool) -> ImageSet:

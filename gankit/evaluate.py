@@ -257,6 +257,9 @@ def evaluate(
         _check_ppl_source(fake_side)
     for name in (n for n in names if n in EQUIVARIANCE_METRICS):
         _check_equivariance_source(name, fake_side)
+    for side in (fake_side, real_side):
+        if side.run is not None and side.run.growth_note and rank == 0:
+            yield f"note: {side.source.text}: {side.run.growth_note}"
 
     # Measure: feature metrics on both sets, then PPL on the generator.
     ctx = {"num_samples": num_samples, "seed": seed, "batch": batch_size, "progress": progress}

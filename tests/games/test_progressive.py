@@ -141,6 +141,8 @@ def test_preset_trains_one_tick_through_the_cli_and_samples_at_full_resolution(t
     assert result.exit_code == 0, result.output
     assert "note: G was still growing at this checkpoint: at 8x8, fading in (alpha 0.500)" in result.output
     assert "its 8x8 images are upsampled to 32x32" in result.output and min(Image.open(out).size) >= 2 * 32
+    scored = CliRunner().invoke(main, ["eval", "--run", str(run), "--num-samples", "16", "--log", str(tmp_path / "m")])
+    assert scored.exit_code == 0 and "note: " in scored.output and "upsampled to 32x32" in scored.output  # eval too
 
 
 def test_paper_scale_preset_dry_run(tmp_path):

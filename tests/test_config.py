@@ -96,3 +96,12 @@ def test_home_folder_in_data_path_is_expanded(monkeypatch, tmp_path):
     monkeypatch.setenv("HOME", str(tmp_path))
     cfg = load_config("dcgan-digits", ["data.source=folder", "data.path=~/images"])
     assert cfg.data.path == str(tmp_path / "images")
+
+
+def test_batch_larger_than_the_dataset_names_the_key_and_the_fix(tmp_path):
+    """A batch above the image count fails before step one and says how far to lower it."""
+    from gankit.train.loop import Trainer
+
+    cfg = load_config("dcgan-digits", ["data.max_images=12", "train.batch_size=16", "data.resolution=16"])
+    with pytest.raises(ConfigError, match=r"train.batch_size=16 exceeds the dataset size 12; lower train.batch_size"):
+        Trainer(cfg, tmp_path / "run", log=lambda *a, **k: None)

@@ -56,7 +56,10 @@ class BatchStream:
                 f"pick a multiple of {self.world_size}"
             )
         if batch_size > len(self.dataset):
-            raise ConfigError(f"{key}={batch_size} exceeds the dataset size {len(self.dataset)}")
+            raise ConfigError(
+                f"{key}={batch_size} exceeds the dataset size {len(self.dataset)}; lower {key} to at most "
+                f"{len(self.dataset)} or add images"
+            )
 
     def _permutation(self, epoch: int) -> torch.Tensor:
         gen = torch.Generator().manual_seed(self.seed * 1_000_003 + epoch)

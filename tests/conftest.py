@@ -26,6 +26,24 @@ def tiny_cfg():
     return make
 
 
+# A StyleGAN generator small enough to train a few steps in a second, and the rest of a tiny StyleGAN2 run.
+TINY_STYLE_G = [
+    "generator.z_dim=16",
+    "generator.w_dim=16",
+    "generator.mapping_layers=2",
+    "generator.width=8",
+    "generator.max_width=8",
+]
+TINY_SG2_TRAIN = [
+    "discriminator.width=8",
+    "discriminator.max_width=8",
+    "train.batch_size=8",
+    "train.tick_kimg=0.032",
+    "train.snapshot_ticks=2",
+    "train.total_kimg=0.064",
+    "loss.r1_interval=3",
+    "loss.pl_interval=2",
+]
 TOY_TINY = [
     "data.max_images=2048",
     "generator.z_dim=8",

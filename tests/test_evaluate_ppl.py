@@ -13,26 +13,11 @@ from gankit.metrics import lpips
 from gankit.metrics.catalog import PplOptions, ppl_metric
 from gankit.metrics.seeded_weights import seeded_state_dict, shapes_of
 from gankit.run import Run
-from tests.conftest import TINY, train_run
+from tests.conftest import TINY, TINY_SG2_TRAIN, TINY_STYLE_G, train_run
 
 pytestmark = pytest.mark.slow  # a StyleGAN2 run and 59 MB of generated VGG weights per module
 
-TINY_SG2 = [
-    "data.resolution=16",
-    "generator.z_dim=16",
-    "generator.w_dim=16",
-    "generator.mapping_layers=2",
-    "generator.width=8",
-    "generator.max_width=8",
-    "discriminator.width=8",
-    "discriminator.max_width=8",
-    "train.batch_size=8",
-    "train.tick_kimg=0.032",
-    "train.snapshot_ticks=2",
-    "train.total_kimg=0.064",
-    "loss.r1_interval=3",
-    "loss.pl_interval=2",
-]
+TINY_SG2 = ["data.resolution=16", *TINY_STYLE_G, *TINY_SG2_TRAIN]
 
 
 @pytest.fixture(scope="module")

@@ -10,15 +10,9 @@ from gankit.errors import ConfigError
 from gankit.models.mapping import truncate
 from gankit.nets import build_generator
 from gankit.run import Run
+from tests.conftest import TINY_STYLE_G
 
-TINY_STYLE = [
-    "data.resolution=16",
-    "generator.z_dim=16",
-    "generator.w_dim=16",
-    "generator.mapping_layers=2",
-    "generator.width=8",
-    "generator.max_width=8",
-]
+TINY_STYLE = ["data.resolution=16", *TINY_STYLE_G]
 STYLE_PRESETS = ["stylegan-digits", "stylegan2-digits"]
 
 

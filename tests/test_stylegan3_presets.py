@@ -69,13 +69,20 @@ def test_resume_equals_uninterrupted_run_bit_for_bit(tmp_path):
     assert "synthesis.layers.0.magnitude_ema" in full.G.state_dict()
 
 
-def test_gankit_eval_reports_equivariance_of_a_stylegan3_run(tmp_path):
-    """`gankit eval --metrics eqt,eqt_frac,eqr` measures a StyleGAN3 run in dB and appends named records."""
-    run = tmp_path / "run"
+@pytest.fixture(scope="module")
+def sg3_run(tmp_path_factory):
+    """One tick of the stylegan3-t-digits preset, shrunk."""
+    run = tmp_path_factory.mktemp("sg3") / "run"
     args = ["train", "--preset", "stylegan3-t-digits", "--out", str(run)]
     for override in SHORT:
         args += ["--set", override]
     assert CliRunner().invoke(main, args).exit_code == 0
+    return run
+
+
+def test_gankit_eval_reports_equivariance_of_a_stylegan3_run(sg3_run):
+    """`gankit eval --metrics eqt,eqt_frac,eqr` measures a StyleGAN3 run in dB and appends named records."""
+    run = sg3_run
     metrics = ["--metrics", "eqt,eqt_frac,eqr", "--num-samples", "8"]
     result = CliRunner().invoke(main, ["eval", "--run", str(run), *metrics])
     assert result.exit_code == 0, result.output
@@ -98,12 +105,8 @@ def test_equivariance_of_a_generator_without_a_movable_input_is_refused(tmp_path
     assert "is a run of generator 'dcgan'" in result.output
 
 
-def test_noise_option_on_stylegan3_is_refused(tmp_path):
+def test_noise_option_on_stylegan3_is_refused(sg3_run, tmp_path):
     """StyleGAN3 has no noise inputs, so --noise would be silently ignored; it is an error naming the reason."""
-    run = tmp_path / "run"
-    args = ["train", "--preset", "stylegan3-t-digits", "--out", str(run)]
-    for override in SHORT:
-        args += ["--set", override]
-    assert CliRunner().invoke(main, args).exit_code == 0
-    bad = CliRunner().invoke(main, ["sample", "--run", str(run), "--noise", "random", "--out", str(tmp_path / "x.png")])
+    args = ["sample", "--run", str(sg3_run), "--noise", "random", "--out", str(tmp_path / "x.png")]
+    bad = CliRunner().invoke(main, args)
     assert bad.exit_code == 2 and "has no noise inputs (StyleGAN3 removed them)" in bad.output

@@ -13,24 +13,10 @@ from gankit.registry import GAMES
 from gankit.run import Run
 from gankit.train import checkpoint as ckpt
 from gankit.train.loop import Trainer
+from tests.conftest import TINY_SG2_TRAIN, TINY_STYLE_G
 from tests.conftest import train_run as _train
 
-TINY_SG2 = [
-    "data.resolution=8",
-    "generator.z_dim=16",
-    "generator.w_dim=16",
-    "generator.mapping_layers=2",
-    "generator.width=8",
-    "generator.max_width=8",
-    "discriminator.width=8",
-    "discriminator.max_width=8",
-    "train.batch_size=8",
-    "train.tick_kimg=0.032",
-    "train.snapshot_ticks=2",
-    "train.total_kimg=0.064",
-    "loss.r1_interval=3",
-    "loss.pl_interval=2",
-]
+TINY_SG2 = ["data.resolution=8", *TINY_STYLE_G, *TINY_SG2_TRAIN]
 
 
 def _weights(trainer):

@@ -265,16 +265,17 @@ def main() -> None:
     pool = ProcessPoolExecutor(args.jobs, initializer=_init_worker)
     with tempfile.TemporaryDirectory(prefix="toy-modes-") as tmp, pool:
         jobs = []
-        for res in results:
-            for seed in seeds:
+        for seed in seeds:  # seed-major: a run stopped early still has every cell's first seeds
+            for res in results:
                 out = Path(tmp) / f"{res.protocol}-{res.row}-{res.data}-{seed}"
                 args_ = (res.row, res.protocol, res.data, seed, steps[res.protocol], out)
-                jobs.append((res, pool.submit(train_and_score, *args_)))
-        for res, job in jobs:
+                jobs.append((res, seed, pool.submit(train_and_score, *args_)))
+        for res, seed, job in jobs:
             stats, seconds = job.result()
             res.stats.append(stats)
             res.seconds.append(seconds)
-            print(f"{res.protocol:<7} {res.row:<15} {res.data:<7} {json.dumps(stats)} {seconds:.0f}s", flush=True)
+            line = f"{res.protocol:<7} {res.row:<15} {res.data:<7} seed {seed} {json.dumps(stats)} {seconds:.0f}s"
+            print(line, flush=True)
     total_min = (time.perf_counter() - start) / 60
 
     # Print the table beside the published figures, and write it to the docs when asked.

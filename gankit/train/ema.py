@@ -23,8 +23,7 @@ class GeneratorEMA:
         self.G = G
         self.G_ema = copy.deepcopy(G).eval().requires_grad_(False)
         self.halflife_kimg, self.rampup = halflife_kimg, rampup
-        self._params_ema, self._params = list(self.G_ema.parameters()), list(G.parameters())
-        self._buffer_pairs = list(zip(self.G_ema.buffers(), G.buffers(), strict=True))
+        self._pairs = list(zip(self.G_ema.parameters(), G.parameters(), strict=True))
 
     def beta(self, batch_size: int, nimg: int) -> float:
         """The decay for one update after `nimg` images have been shown."""
@@ -36,8 +35,9 @@ class GeneratorEMA:
     @torch.no_grad()
     def update(self, batch_size: int, nimg: int) -> None:
         """Move G_ema towards G after a G step."""
-        torch._foreach_lerp_(self._params_ema, self._params, 1.0 - self.beta(batch_size, nimg))
-        for b_ema, b in self._buffer_pairs:
+        ema, cur = zip(*self._pairs, strict=True)
+        torch._foreach_lerp_(list(ema), list(cur), 1.0 - self.beta(batch_size, nimg))
+        for b_ema, b in zip(self.G_ema.buffers(), self.G.buffers(), strict=True):
             b_ema.copy_(b)
 
 

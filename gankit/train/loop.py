@@ -93,8 +93,6 @@ class Trainer:
         broadcast_params(self.G, self.dist.world_size)
         broadcast_params(self.D, self.dist.world_size)
         self.nets = {"G": self.G, "D": self.D}
-        self.net_params = {name: list(net.parameters()) for name, net in self.nets.items()}  # fixed after building
-        self._trainable: dict[str, bool] = {}  # each net's requires_grad as the last phase set it
         self.optimizers = {
             "G": make_optimizer(t.optimizer, self.G.parameters(), t.lr_g, t.betas_g),
             "D": make_optimizer(t.optimizer, self.D.parameters(), t.lr_d, t.betas_d),
@@ -274,19 +272,6 @@ class Trainer:
             return 1.0
         return max(0.0, 1.0 - (self.nimg - start) / (end - start))
 
-    def set_trainable(self, trainable: tuple[str, ...]) -> None:
-        """Give the nets in `trainable` gradients and freeze the others, walking only the nets whose state changes.
-
-        On tiny networks a walk over every parameter of every net in every phase is a visible share of a step.
-        A net whose first parameter no longer has the flag recorded here (changed from outside) is walked again.
-        """
-        for name, params in self.net_params.items():
-            wanted = name in trainable
-            if params and (self._trainable.get(name) is not wanted or params[0].requires_grad is not wanted):
-                for p in params:
-                    p.requires_grad_(wanted)
-                self._trainable[name] = wanted
-
     def run_step(self) -> None:
         """Run every phase due at this step."""
         ctx, world = self.ctx, self.dist.world_size
@@ -299,7 +284,8 @@ class Trainer:
             if self.step % phase.interval:
                 continue
             opt = self.optimizers[phase.optimizer]
-            self.set_trainable(phase.trainable)
+            for name, net in self.nets.items():
+                net.requires_grad_(name in phase.trainable)
             for _ in range(phase.repeats):
                 if phase.draws_reals or ctx.real_img is None:
                     ctx.real_img, ctx.real_c = self.stream.next()
@@ -309,7 +295,7 @@ class Trainer:
                 opt.zero_grad(set_to_none=True)
                 loss = terms.pop("loss")
                 loss.backward()
-                params = self.net_params[phase.optimizer]
+                params = list(self.nets[phase.optimizer].parameters())
                 if world > 1:
                     self.guard.spread_loss_flag(loss, params)  # a non-finite loss on any rank flags it on all
                 all_reduce_grads(params, world)

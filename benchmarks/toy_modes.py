@@ -241,6 +241,18 @@ def table(results: list[Result], protocols: list[str], steps: dict[str, int]) ->
     return "\n".join(lines) + "\n"
 
 
+def kept_subsections(docs: Path) -> str:
+    """The `### ` subsections of this section in `docs` (dated records of other runs), kept on a rewrite."""
+    text = docs.read_text() if docs.exists() else ""
+    start = text.find(SECTION + "\n")
+    if start < 0:
+        return ""
+    end = text.find("\n## ", start + len(SECTION))
+    section = text[start : end if end >= 0 else len(text)]
+    sub = section.find("\n### ")
+    return "\n" + section[sub:].strip("\n") + "\n" if sub >= 0 else ""
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true", help="CI mode: VEEGAN protocol, 1 seed, 100 steps")
@@ -289,7 +301,7 @@ def main() -> None:
     )
     print(body)
     if args.write_docs:
-        write_section(DOCS, SECTION, body)
+        write_section(DOCS, SECTION, body + kept_subsections(DOCS))
 
 
 if __name__ == "__main__":

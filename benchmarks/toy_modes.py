@@ -241,6 +241,18 @@ def table(results: list[Result], protocols: list[str], steps: dict[str, int]) ->
     return "\n".join(lines) + "\n"
 
 
+def kept_subsections(docs: Path) -> str:
+    """The `### ` subsections of this section in `docs` (dated records of other runs), kept on a rewrite."""
+    text = docs.read_text() if docs.exists() else ""
+    start = text.find(SECTION + "\n")
+    if start < 0:
+        return ""
+    end = text.find("\n## ", start + len(SECTION))
+    section = text[start : end if end >= 0 else len(text)]
+    sub = section.find("\n### ")
+    return "\n" + section[sub:].strip("\n") + "\n" if sub >= 0 else ""
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true", help="CI mode: VEEGAN protocol, 1 seed, 100 steps")
@@ -265,16 +277,17 @@ def main() -> None:
     pool = ProcessPoolExecutor(args.jobs, initializer=_init_worker)
     with tempfile.TemporaryDirectory(prefix="toy-modes-") as tmp, pool:
         jobs = []
-        for res in results:
-            for seed in seeds:
+        for seed in seeds:  # seed-major: a run stopped early still has every cell's first seeds
+            for res in results:
                 out = Path(tmp) / f"{res.protocol}-{res.row}-{res.data}-{seed}"
                 args_ = (res.row, res.protocol, res.data, seed, steps[res.protocol], out)
-                jobs.append((res, pool.submit(train_and_score, *args_)))
-        for res, job in jobs:
+                jobs.append((res, seed, pool.submit(train_and_score, *args_)))
+        for res, seed, job in jobs:
             stats, seconds = job.result()
             res.stats.append(stats)
             res.seconds.append(seconds)
-            print(f"{res.protocol:<7} {res.row:<15} {res.data:<7} {json.dumps(stats)} {seconds:.0f}s", flush=True)
+            line = f"{res.protocol:<7} {res.row:<15} {res.data:<7} seed {seed} {json.dumps(stats)} {seconds:.0f}s"
+            print(line, flush=True)
     total_min = (time.perf_counter() - start) / 60
 
     # Print the table beside the published figures, and write it to the docs when asked.
@@ -288,7 +301,7 @@ def main() -> None:
     )
     print(body)
     if args.write_docs:
-        write_section(DOCS, SECTION, body)
+        write_section(DOCS, SECTION, body + kept_subsections(DOCS))
 
 
 if __name__ == "__main__":

@@ -267,7 +267,7 @@ def _open_source(path: Path) -> Iterator[tuple[str, list[str], Callable[[str], B
         raise DataError(f"{path}: expected a folder of images or a .zip file, got a {path.suffix or 'plain'} file")
     try:
         archive = zipfile.ZipFile(path)
-    except (zipfile.BadZipFile, OSError) as exc:
+    except (zipfile.BadZipFile, OSError, NotImplementedError) as exc:  # e.g. a zip format version Python lacks
         raise DataError(f"{path}: cannot open the zip file ({exc}); check that it is a complete zip") from exc
     with archive:
         names = {info.filename for info in archive.infolist() if not info.is_dir()}

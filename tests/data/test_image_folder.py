@@ -317,3 +317,18 @@ def test_invalid_channels_raises_config_error(tmp_path, channels):
     save(solid(RED), tmp_path / "a.png")
     with pytest.raises(ConfigError, match=rf"data\.channels={channels}"):
         load_image_folder(tmp_path, resolution=8, channels=channels)
+
+
+def test_zip_of_a_format_version_python_cannot_read_is_a_data_error(tmp_path):
+    """Regression (found by the fuzz test): zipfile raises NotImplementedError for an unknown format version."""
+    archive = tmp_path / "new.zip"
+    with zipfile.ZipFile(archive, "w") as zf:
+        buffer = io.BytesIO()
+        Image.new("L", (8, 8)).save(buffer, format="PNG")
+        zf.writestr("a.png", buffer.getvalue())
+    data = bytearray(archive.read_bytes())
+    central = data.index(b"PK\x01\x02")
+    data[central + 6 : central + 8] = (64).to_bytes(2, "little")  # "version needed to extract": 6.4
+    archive.write_bytes(bytes(data))
+    with pytest.raises(DataError, match=r"new.zip: cannot open the zip file \(zip file version 6.4\)"):
+        load_image_folder(archive, resolution=8)

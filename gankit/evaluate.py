@@ -170,6 +170,24 @@ def _fill_side(side: _Side, flag: str, ctx: dict[str, Any]) -> Iterator[str]:
         yield f"{flag}: statistics cached in {cached}"
 
 
+def _check_stats_dims(fake: _Side, real: _Side, net) -> None:
+    """Statistics must have the feature width of the network in use, or of each other when both are statistics."""
+    dims = {flag: len(side.stats[0]) for side, flag in ((fake, "--fake"), (real, "--real")) if side.stats is not None}
+    texts = {"--fake": fake.source.text, "--real": real.source.text}
+    want = getattr(net, "feature_dim", None)
+    for flag, dim in dims.items():
+        if want is not None and dim != want:
+            raise ConfigError(
+                f"{flag} {texts[flag]} holds {dim}-dimensional statistics, but feature network '{net.name}' gives "
+                f"{want} features; pass statistics made with that network, or choose its network with --features"
+            )
+    if len(set(dims.values())) > 1:
+        raise ConfigError(
+            f"--fake {texts['--fake']} ({dims['--fake']} features) and --real {texts['--real']} ({dims['--real']} "
+            "features) come from different feature networks; they cannot be compared"
+        )
+
+
 def _check_stats_sides(fake: _Side, real: _Side, features: dict[str, Any] | None) -> Iterator[str]:
     """Check that statistics files share the feature space of the network (or of each other); warn on foreign ones."""
     for side, flag in ((fake, "--fake"), (real, "--real")):
@@ -365,6 +383,7 @@ def _feature_records(entries: dict, options: dict, ctx: dict[str, Any]):
     if net_key == "digits" and any(_not_digits(side) for side in (fake, real)):
         yield f"warning: {DIGITS_FEATURES_WARNING}"
     yield from _check_stats_sides(fake, real, fields)
+    _check_stats_dims(fake, real, net)
     if fields is None:
         known = fake.meta or real.meta or {}
         fields = {k: known.get(k, "unknown") for k in ("feature_net", "feature_net_key", "feature_net_sha256")}

@@ -262,3 +262,15 @@ def test_a_runs_checkpoints_folder_is_a_run_source(run, tmp_path):
     assert parse_source(str(run / "checkpoints"), "--fake").kind == "run"
     output = _eval("--run", str(run / "checkpoints"), "--num-samples", "32", "--log", str(tmp_path / "log.jsonl"))
     assert "fid32_digits" in output
+
+
+def test_foreign_statistics_of_another_width_name_the_file_and_the_network(digit_pngs, tmp_path):
+    """Another tool's 64-dim statistics against the 128-dim digits network fail naming the file and both widths."""
+    folder, _, _ = digit_pngs
+    foreign = tmp_path / "foreign.npz"
+    np.savez(foreign, mu=np.zeros(64), sigma=np.eye(64))
+    args = ["eval", "--fake", str(folder), "--real", str(foreign), "--features", "digits", "--log", str(tmp_path / "m")]
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 2, result.output
+    message = f"--real {foreign} holds 64-dimensional statistics, but feature network 'digits-cnn' gives 128"
+    assert message in result.output

@@ -149,13 +149,14 @@ def score(job: Job, out: Path) -> dict:
     run, net = Run.load(out), load_digits_net()
     res = run.cfg.data.resolution
     if job.section == "stacked":
-        fake = run.sample(STACKED_SAMPLES, seed=SAMPLE_SEED)
+        fake = run.sample(STACKED_SAMPLES, seed=SAMPLE_SEED).clamp(-1, 1)
         return mode_stats(triple_modes(net, fake))
 
     test, train_split = load_digits_dataset("test", res), load_digits_dataset("train", res)
     gen = torch.Generator().manual_seed(REFERENCE_SEED)
     ref_idx = torch.randperm(len(train_split), generator=gen)[:NUM_SAMPLES]
-    fake = run.sample(NUM_SAMPLES, seed=SAMPLE_SEED)  # conditional runs: classes in turn, balanced
+    # Clamp as every image writer does: StyleGAN outputs are linear and overshoot [-1, 1] a little.
+    fake = run.sample(NUM_SAMPLES, seed=SAMPLE_SEED).clamp(-1, 1)  # conditional runs: classes in turn, balanced
     fid, ratio = _fid_ratio(net, fake, test.images, train_split.images[ref_idx])
     pred, conf = classify(net, fake)
     result = {"fid": fid, "ratio": ratio, "confident_share": float((conf >= 0.9).float().mean())}
@@ -168,7 +169,7 @@ def score(job: Job, out: Path) -> dict:
     per_class = []
     for k in range(run.num_classes):
         real_k, train_k = test.images[test.labels == k], train_split.images[train_split.labels == k]
-        fake_k = run.sample(len(train_k), seed=SAMPLE_SEED + 1 + k, label=k)
+        fake_k = run.sample(len(train_k), seed=SAMPLE_SEED + 1 + k, label=k).clamp(-1, 1)
         per_class.append(_fid_ratio(net, fake_k, real_k, train_k)[1])
     result["class_ratio_mean"] = float(np.mean(per_class))
     result["class_ratio_worst"] = float(np.max(per_class))

@@ -44,6 +44,11 @@ def _eval(*args: str) -> str:
     return result.output
 
 
+def _cache_test_split_statistics(folder, cache, log) -> None:
+    """Evaluate a folder against the digits test split, which writes the split's statistics to `cache`."""
+    _eval("--fake", str(folder), "--real", "builtin:digits-test", "--log", str(log), "--stats-cache", str(cache))
+
+
 def _records(path) -> list[dict]:
     return [json.loads(line) for line in path.read_text().splitlines()]
 
@@ -109,16 +114,7 @@ def test_statistics_with_other_metadata_refuse_to_compare(digit_pngs, tmp_path):
     """Protects the metadata check: statistics from another feature space fail, naming both values."""
     folder, _, _ = digit_pngs
     cache = tmp_path / "cache"
-    _eval(
-        "--fake",
-        str(folder),
-        "--real",
-        "builtin:digits-test",
-        "--log",
-        str(tmp_path / "m"),
-        "--stats-cache",
-        str(cache),
-    )
+    _cache_test_split_statistics(folder, cache, tmp_path / "m")
     (file,) = cache.glob("digits-cnn-450-*.npz")
     mu, sigma, meta = load_stats(file)
     other = tmp_path / "other.npz"
@@ -134,16 +130,7 @@ def test_foreign_statistics_are_used_with_a_warning(digit_pngs, tmp_path):
     """Protects reading another tool's .npz (mu and sigma only): FID works and the output says it is unchecked."""
     folder, _, _ = digit_pngs
     cache = tmp_path / "cache"
-    _eval(
-        "--fake",
-        str(folder),
-        "--real",
-        "builtin:digits-test",
-        "--log",
-        str(tmp_path / "m"),
-        "--stats-cache",
-        str(cache),
-    )
+    _cache_test_split_statistics(folder, cache, tmp_path / "m")
     mu, sigma, _ = load_stats(next(cache.glob("digits-cnn-450-*.npz")))
     foreign = tmp_path / "foreign.npz"
     np.savez(foreign, mu=mu, sigma=sigma)
@@ -187,16 +174,7 @@ def test_statistics_files_serve_fid_only(digit_pngs, tmp_path):
     """Protects the refusal of feature metrics on a statistics file, saying what to pass instead."""
     folder, _, _ = digit_pngs
     cache = tmp_path / "cache"
-    _eval(
-        "--fake",
-        str(folder),
-        "--real",
-        "builtin:digits-test",
-        "--log",
-        str(tmp_path / "m"),
-        "--stats-cache",
-        str(cache),
-    )
+    _cache_test_split_statistics(folder, cache, tmp_path / "m")
     file = next(cache.glob("digits-cnn-450-*.npz"))
     result = CliRunner().invoke(main, ["eval", "--fake", str(folder), "--real", str(file), "--metrics", "fid,kid"])
     assert result.exit_code == 2 and "--metrics kid needs features of both sets" in result.output

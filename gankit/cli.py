@@ -158,7 +158,7 @@ def parse_style_mix(text: str) -> tuple[list[int], list[int]]:
 )
 @click.option(
     "--noise",
-    type=click.Choice(["const", "random", "none"]),
+    type=click.Choice(["const", "random", "none"]),  # gankit.run.NOISE_MODES; gankit.run is imported lazily
     help="Mapping-network generators: the per-layer noise maps: const (fixed, the default), random "
     "(fresh per sample, repeatable from the seed) or none.",
 )

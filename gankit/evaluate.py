@@ -23,6 +23,7 @@ import numpy as np
 import torch
 
 import gankit
+from gankit.config import Config
 from gankit.data.dataset import to_uint8
 from gankit.errors import ConfigError
 from gankit.metrics import stats_file
@@ -483,19 +484,24 @@ def _reference(fake: _Side, real: _Side, net, names: list[str], ctx: dict[str, A
 
 
 def real_source_of(run: Run) -> str:
-    """The real set `--run` compares a run with: the digits test split, or the run's training folder or zip.
+    """The real set `--run` compares a run with (see `real_source_for`)."""
+    return real_source_for(run.cfg, run.path)
+
+
+def real_source_for(cfg: Config, run_path: str | Path) -> str:
+    """The real set a run of `cfg` is compared with: the digits test split, or its training folder or zip.
 
     Raises:
         ConfigError: for data without a real image set to compare with (2-D points).
     """
-    data = run.cfg.data
+    data = cfg.data
     if data.source == "digits":
         return "builtin:digits-test"
     if data.source == "folder" and data.path:
         return data.path
     raise ConfigError(
         f"gankit eval --run: this run uses '{data.source}', which has no real image set to compare with; "
-        f"pass --fake {run.path} --real SRC with images, or read the toy-mode statistics in its log"
+        f"pass --fake {run_path} --real SRC with images, or read the toy-mode statistics in its log"
     )
 
 

@@ -3,21 +3,21 @@
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
+from typing import Literal, get_args
 
 import torch
 
 from gankit.config import Config, read_yaml, validate
 from gankit.errors import CheckpointError, ConfigError
 from gankit.nets import build_generator
-from gankit.nn.resize import upsample_nearest
+from gankit.nn.resize import upsample_to_at_least
 from gankit.nn.truncation import truncated_normal
 from gankit.registry import GENERATORS
 from gankit.train import checkpoint as ckpt
 from gankit.train.conditioning import LabelSource
 
 NoiseMode = Literal["const", "random", "none"]
-NOISE_MODES = ("const", "random", "none")
+NOISE_MODES = get_args(NoiseMode)
 _NOISE_SEED_MIX = 0x9E3779B97F4A7C15  # odd 64-bit constant: decorrelates the noise seeds from the latent seeds
 
 
@@ -272,10 +272,7 @@ class Run:
             if noise == "random":
                 kwargs["generator"] = _noise_generator(seed, first + i)
             chunks.append(self.G(*inputs, **kwargs))
-        img = torch.cat(chunks)
-        if img.ndim == 4 and img.shape[-1] < self.cfg.data.resolution:
-            img = upsample_nearest(img, self.cfg.data.resolution)
-        return img.cpu()
+        return upsample_to_at_least(torch.cat(chunks), self.cfg.data.resolution).cpu()
 
     @property
     def growth_note(self) -> str | None:

@@ -27,6 +27,11 @@ def upsample_nearest(img: torch.Tensor, size: int) -> torch.Tensor:
     return F.interpolate(img, scale_factor=factor, mode="nearest") if factor > 1 else img
 
 
+def upsample_to_at_least(img: torch.Tensor, size: int) -> torch.Tensor:
+    """Images [N, C, H, H] smaller than `size` upsampled to it (nearest); anything else, e.g. 2-D points, unchanged."""
+    return upsample_nearest(img, size) if img.ndim == 4 and img.shape[-1] < size else img
+
+
 def resize_images(img: torch.Tensor, size: int) -> torch.Tensor:
     """[N, C, H, H] -> [N, C, size, size]: box filter down or nearest neighbour up, by a power of two."""
     return downsample_box(img, size) if img.shape[-1] >= size else upsample_nearest(img, size)

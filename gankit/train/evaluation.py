@@ -113,21 +113,19 @@ class TrainingEvaluation:
         Returns:
             {metric record name: value} of the main result of each record (rank 0; empty on other ranks).
         """
-        from gankit.evaluate import evaluate, real_source_of
+        from gankit.evaluate import evaluate, real_source_for
         from gankit.metrics import stats_file
-        from gankit.run import Run
 
         # Wait for rank 0's checkpoint, then measure it on every rank.
         if self.dist.world_size > 1:
             dist.barrier()
         checkpoint = ckpt.resolve_checkpoint(self.run_dir / "checkpoints")
         e = self.cfg.eval
-        run = Run.load(checkpoint, device=device)
         stats_dir = Path(e.stats_dir).expanduser() if e.stats_dir else stats_file.default_cache_dir()
         records: list[dict] = []
         lines = evaluate(
             str(checkpoint),
-            real_source_of(run),
+            real_source_for(self.cfg, self.run_dir),
             list(e.metrics),
             e.num_samples,
             SAMPLE_SEED,
@@ -146,7 +144,7 @@ class TrainingEvaluation:
 
         # Keep the best checkpoint by the chosen metric.
         if e.best_metric:
-            self._keep_if_best(checkpoint, records, run.kimg)
+            self._keep_if_best(checkpoint, records, kimg=records[0]["kimg"])  # every record names the checkpoint
         return {rec["name"]: rec[rec["result_keys"][0]] for rec in records if rec.get("result_keys")}
 
     def best(self) -> dict | None:

@@ -23,7 +23,7 @@ from gankit.data.transforms import DatasetTransform
 from gankit.errors import CheckpointError, ConfigError
 from gankit.games.base import Context
 from gankit.nets import build_networks, module_summary
-from gankit.nn.resize import upsample_nearest
+from gankit.nn.resize import upsample_to_at_least
 from gankit.registry import GAMES
 from gankit.train import checkpoint as ckpt
 from gankit.train.conditioning import LabelSource, resolve_labels
@@ -268,9 +268,7 @@ class Trainer:
             return None
         path = self.run_dir / "samples" / f"fakes-{self.nimg:010d}.png"  # named like the checkpoint of the same moment
         inputs = [self.grid_z.to(self.device)] + ([self.grid_c.to(self.device)] if labels else [])
-        samples = G_ema(*inputs)
-        if samples.ndim == 4 and samples.shape[-1] < self.cfg.data.resolution:  # a growing G: every grid at one size
-            samples = upsample_nearest(samples, self.cfg.data.resolution)
+        samples = upsample_to_at_least(G_ema(*inputs), self.cfg.data.resolution)  # a growing G: grids at one size
         save_samples_picture(samples.cpu(), path, self.dataset, self.D)
         return path
 

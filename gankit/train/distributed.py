@@ -38,24 +38,20 @@ def all_reduce_grads(params: list[torch.nn.Parameter], world_size: int) -> None:
         return
     params = [p for p in params if p.requires_grad]
 
-    # Agree on which parameters have a gradient on any rank.
-    has_grad = torch.tensor([p.grad is not None for p in params], dtype=torch.int32, device=params[0].device)
-    dist.all_reduce(has_grad)
-    params = [p for p, n in zip(params, has_grad.tolist(), strict=True) if n > 0]
-    if not params:
-        return
-
-    # Average them in one flat buffer.
-    for p in params:
-        if p.grad is None:
-            p.grad = torch.zeros_like(p)
-    flat = torch.cat([p.grad.flatten() for p in params])
+    # Sum the gradients (zeros where missing) and, in the same buffer, how many ranks had each one.
+    had_grad = [p.grad is not None for p in params]
+    grads = [p.grad.flatten() if p.grad is not None else torch.zeros(p.numel(), device=p.device) for p in params]
+    flags = torch.tensor(had_grad, dtype=grads[0].dtype, device=grads[0].device)
+    flat = torch.cat([*grads, flags])
     dist.all_reduce(flat)
     flat /= world_size
     offset = 0
-    for p in params:
+    for p, rank_share in zip(params, flat[-len(params) :].tolist(), strict=True):
         n = p.numel()
-        p.grad.copy_(flat[offset : offset + n].view_as(p.grad))
+        if p.grad is not None:
+            p.grad.copy_(flat[offset : offset + n].view_as(p.grad))
+        elif rank_share > 0:
+            p.grad = flat[offset : offset + n].view_as(p).clone()
         offset += n
 
 
